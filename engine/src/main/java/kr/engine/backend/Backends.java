@@ -1,0 +1,109 @@
+package kr.engine.backend;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import kr.engine.Device;
+
+/**
+ * The one place that maps a device to the backend that computes on it. Op code asks
+ * {@code Backends.of(device)} and never branches on the device itself.
+ *
+ * <p>The CPU backend is the highest-priority provider ("vector"), overridable with the system
+ * property {@code kr.backend} or for a scope:
+ *
+ * <pre>{@code
+ * try (var s = Backends.use("scalar")) { ... every CPU op here runs on the reference backend ... }
+ * }</pre>
+ */
+public final class Backends {
+    private static final List<BackendProvider> PROVIDERS = new ArrayList<>();
+    private static final Map<String, Backend> CPU_BACKENDS = new HashMap<>();
+    private static final Map<Device, Backend> DEVICE_BACKENDS = new HashMap<>();
+    private static final ThreadLocal<Backend> CPU_OVERRIDE = new ThreadLocal<>();
+    private static volatile Backend defaultCpu;
+
+    static {
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) PROVIDERS.add(p);
+        PROVIDERS.sort((a, b) -> Integer.compare(b.priority(), a.priority()));
+    }
+
+    private Backends() {}
+
+    /** The backend that computes on {@code device}. */
+    public static Backend of(Device device) {
+        if (device.kind() == Device.Kind.CPU) {
+            Backend o = CPU_OVERRIDE.get();
+            return o != null ? o : defaultCpu();
+        }
+        synchronized (DEVICE_BACKENDS) {
+            Backend b = DEVICE_BACKENDS.get(device);
+            if (b == null) {
+                b = create(device, null);
+                DEVICE_BACKENDS.put(device, b);
+            }
+            return b;
+        }
+    }
+
+    /** The CPU backend called {@code name} ("scalar", "vector"). */
+    public static Backend cpu(String name) {
+        synchronized (CPU_BACKENDS) {
+            return CPU_BACKENDS.computeIfAbsent(name, n -> create(Device.CPU, n));
+        }
+    }
+
+    /** Names of the providers for a device kind that can run here, best first. */
+    public static List<String> available(Device.Kind kind) {
+        List<String> r = new ArrayList<>();
+        for (BackendProvider p : PROVIDERS) if (p.deviceKind() == kind && p.available()) r.add(p.name());
+        return r;
+    }
+
+    /** Makes the CPU backend {@code name} current on this thread until the scope closes. */
+    public static Scope use(String name) {
+        Backend prev = CPU_OVERRIDE.get();
+        CPU_OVERRIDE.set(cpu(name));
+        return () -> CPU_OVERRIDE.set(prev);
+    }
+
+    /** Sets the process-wide default CPU backend. */
+    public static void setDefaultCpu(String name) {
+        defaultCpu = cpu(name);
+    }
+
+    public static Backend defaultCpu() {
+        Backend b = defaultCpu;
+        if (b == null) {
+            synchronized (Backends.class) {
+                if (defaultCpu == null) {
+                    String forced = System.getProperty("kr.backend", System.getenv("KR_BACKEND"));
+                    defaultCpu = cpu(forced != null && !forced.isBlank() ? forced.trim() : available(Device.Kind.CPU).get(0));
+                }
+                b = defaultCpu;
+            }
+        }
+        return b;
+    }
+
+    private static Backend create(Device device, String name) {
+        StringBuilder why = new StringBuilder();
+        for (BackendProvider p : PROVIDERS) {
+            if (p.deviceKind() != device.kind() || (name != null && !p.name().equals(name))) continue;
+            if (p.available()) return p.create(device);
+            why.append(" ").append(p.name()).append(": ").append(p.unavailableReason()).append(';');
+        }
+        List<String> names = new ArrayList<>();
+        for (BackendProvider p : PROVIDERS) names.add(p.name() + "(" + p.deviceKind() + ")");
+        throw new IllegalStateException("[backend] no usable backend " + (name == null ? "" : "'" + name + "' ") + "for device " + device
+                + (why.length() > 0 ? ";" + why : "") + " known providers: " + names);
+    }
+
+    /** A scope that restores the previous backend; closing never throws. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

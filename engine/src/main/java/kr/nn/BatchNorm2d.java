@@ -1,0 +1,30 @@
+package kr.nn;
+
+import kr.engine.Tensor;
+
+/**
+ * Batch normalization over channels (works for [N, C] and [N, C, H, W]); weight 1, bias 0, running
+ * mean 0 and variance 1 at start, momentum 0.1, eps 1e-5, as in PyTorch.
+ */
+public class BatchNorm2d extends Module {
+    public final Tensor weight, bias, runningMean, runningVar;
+    public final double momentum, eps;
+
+    public BatchNorm2d(int channels) {
+        this(channels, 0.1, 1e-5);
+    }
+
+    public BatchNorm2d(int channels, double momentum, double eps) {
+        this.momentum = momentum;
+        this.eps = eps;
+        weight = param("weight", Tensor.ones(channels));
+        bias = param("bias", Tensor.zeros(channels));
+        runningMean = buffer("running_mean", Tensor.zeros(channels));
+        runningVar = buffer("running_var", Tensor.ones(channels));
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return F.batchNorm(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
+    }
+}
