@@ -12,4 +12,14 @@ public class VectorBackend extends ScalarBackend {
     public String name() {
         return "vector";
     }
+
+    // ================================================================== matmul and convolution
+    // (Gemm, ConvKernels) -- overrides of matmul, conv2d, conv2dBackwardInput, conv2dBackwardWeight go here
+
+    // ================================================================== end of matmul and convolution
+
+    // ================================================================== elementwise, reductions, normalization,
+    // pooling, softmax, structure and in-place kernels go below
+
+    // ================================================================== end
 }
