@@ -137,4 +137,13 @@ public interface Backend {
 
     /** Flat index (logical order) of the first NaN or infinite element, or -1. */
     long firstNonFinite(Tensor x);
+
+    // ---- fused method kernels ----
+
+    /**
+     * KR's sparse recoding penalty in one pass over a parameter: with {@code M = |prior| >= threshold},
+     * {@code grad += beta * M * (w - prior)} in place; returns {@code sum(M * (w - prior)^2)}. All
+     * three tensors have the same shape; grad is contiguous.
+     */
+    double sparseRecoding(Tensor grad, Tensor w, Tensor prior, double threshold, double beta);
 }

@@ -601,4 +601,20 @@ public class ScalarBackend implements Backend {
         for (int i = 0; i < v.length; i++) if (!Double.isFinite(v[i])) return i;
         return -1;
     }
+
+    @Override
+    public double sparseRecoding(Tensor grad, Tensor w, Tensor prior, double threshold, double beta) {
+        requireDense("sparse_recoding", grad);
+        CpuStorage gs = st(grad);
+        double[] wv = read(w), av = read(prior);
+        double sum = 0;
+        int go = grad.offset();
+        for (int i = 0; i < wv.length; i++) {
+            if (Math.abs(av[i]) < threshold) continue;
+            double d = wv[i] - av[i];
+            gs.set(go + i, gs.get(go + i) + beta * d);
+            sum += d * d;
+        }
+        return sum;
+    }
 }

@@ -1,0 +1,116 @@
+package kr.distill;
+
+import kr.data.Batch;
+import kr.engine.Grad;
+import kr.engine.Rng;
+import kr.engine.Tensor;
+import kr.engine.backend.CpuStorage;
+import kr.models.Classifier;
+import kr.nn.Linear;
+
+/**
+ * Contrastive representation distillation (Tian et al. 2020), as RepDistiller: linear embeddings
+ * of both networks' embeddings to {@code dim} (L2-normalized), two memory banks of one vector per
+ * training sample, and the NCE loss of each side against {@code k} negatives drawn uniformly from
+ * the banks (RepDistiller's default sampling), temperature {@code t}; the banks follow the batch
+ * embeddings with momentum {@code m}. The normalizing constants Z are fixed on the first batch.
+ */
+public final class CRD extends Distiller {
+    private static final double EPS = 1e-7;
+    private final int dim, k;
+    private final double t, m;
+    private final long seed;
+    private Linear embedS, embedT;
+    private float[] memS, memT; // [numData, dim]: bank seen from the student side / the teacher side
+    private float[] z; // {Z_s, Z_t}; negative until fixed on the first batch
+    private int numData;
+
+    /** Negatives of a batch are drawn from a generator seeded by {@code seed} and the batch's sample indices. */
+    public CRD(int dim, int k, double t, double m, long seed) {
+        this.dim = dim;
+        this.k = k;
+        this.t = t;
+        this.m = m;
+        this.seed = seed;
+    }
+
+    @Override
+    public void init(Classifier.Output s, Classifier.Output te, int numData) {
+        Tensor fs = s.features().get(s.features().size() - 1), ft = te.features().get(te.features().size() - 1);
+        embedS = register("embed_s", new Linear(Ops.rows(fs).shape(1), dim));
+        embedT = register("embed_t", new Linear(Ops.rows(ft).shape(1), dim));
+        this.numData = numData;
+        double stdv = 1.0 / Math.sqrt(dim / 3.0);
+        Rng rng = new Rng(seed);
+        memS = new float[numData * dim];
+        memT = new float[numData * dim];
+        for (int i = 0; i < memS.length; i++) memS[i] = (float) (rng.nextDouble() * 2 * stdv - stdv);
+        for (int i = 0; i < memT.length; i++) memT[i] = (float) (rng.nextDouble() * 2 * stdv - stdv);
+        z = new float[] {-1, -1};
+        // buffers share the arrays, so checkpoints save and restore the banks and Z
+        buffer("memory_s", Tensor.wrap(CpuStorage.of(memS), new int[] {numData, dim}));
+        buffer("memory_t", Tensor.wrap(CpuStorage.of(memT), new int[] {numData, dim}));
+        buffer("z", Tensor.wrap(CpuStorage.of(z), new int[] {2}));
+    }
+
+    /** NCE loss of scores {@code x [B, K+1]} whose first column is the positive (RepDistiller's ContrastLoss). */
+    public static Tensor nce(Tensor x, int numData) {
+        int b = x.shape(0), kk = x.shape(1) - 1;
+        double pn = 1.0 / numData;
+        Tensor pos = x.narrow(1, 0, 1);
+        Tensor ld1 = pos.div(pos.add(kk * pn + EPS)).log();
+        Tensor neg = x.narrow(1, 1, kk);
+        Tensor ld0 = neg.add(kk * pn + EPS).log().rsub(Math.log(kk * pn));
+        return ld1.sum().add(ld0.sum()).neg().div(b);
+    }
+
+    @Override
+    public Tensor loss(Classifier.Output s, Classifier.Output te, Batch batch) {
+        if (embedS == null) throw new IllegalStateException("[crd] init() was not called before loss()");
+        Tensor vs = Ops.normalize(embedS.forward(Ops.rows(s.features().get(s.features().size() - 1))), 1);
+        Tensor vt = Ops.normalize(embedT.forward(Ops.rows(te.features().get(te.features().size() - 1))), 1);
+        int[] y = batch.indices();
+        int b = y.length;
+        int[] idx = new int[b * (k + 1)];
+        Rng rng = new Rng(seed * 31 + java.util.Arrays.hashCode(y));
+        for (int i = 0; i < b; i++) {
+            idx[i * (k + 1)] = y[i];
+            for (int j = 1; j <= k; j++) idx[i * (k + 1) + j] = rng.nextInt(numData);
+        }
+        Tensor wS = gather(memS, idx, b), wT = gather(memT, idx, b); // [B, K+1, dim]
+        // scores of the teacher embedding against the student-side bank and vice versa
+        Tensor outT = wS.matmul(vt.unsqueeze(2)).squeeze(2).div(t).exp();
+        Tensor outS = wT.matmul(vs.unsqueeze(2)).squeeze(2).div(t).exp();
+        if (z[0] < 0) {
+            z[0] = (float) (outS.detach().mean().item() * numData);
+            z[1] = (float) (outT.detach().mean().item() * numData);
+        }
+        Tensor loss = nce(outS.div(z[0]), numData).add(nce(outT.div(z[1]), numData));
+        if (Grad.enabled()) update(y, vs.detach().toFloatArray(), vt.detach().toFloatArray());
+        return loss;
+    }
+
+    private Tensor gather(float[] mem, int[] idx, int b) {
+        float[] out = new float[idx.length * dim];
+        for (int i = 0; i < idx.length; i++) System.arraycopy(mem, idx[i] * dim, out, i * dim, dim);
+        return Tensor.of(out, b, k + 1, dim);
+    }
+
+    private void update(int[] y, float[] vs, float[] vt) {
+        for (int i = 0; i < y.length; i++) {
+            blend(memS, y[i], vs, i);
+            blend(memT, y[i], vt, i);
+        }
+    }
+
+    private void blend(float[] mem, int row, float[] v, int i) {
+        double n = 0;
+        for (int d = 0; d < dim; d++) {
+            float x = (float) (mem[row * dim + d] * m + v[i * dim + d] * (1 - m));
+            mem[row * dim + d] = x;
+            n += (double) x * x;
+        }
+        float inv = (float) (1 / Math.sqrt(n));
+        for (int d = 0; d < dim; d++) mem[row * dim + d] *= inv;
+    }
+}
