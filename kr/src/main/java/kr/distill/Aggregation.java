@@ -8,8 +8,7 @@ import kr.engine.Tensor;
  * Knowledge aggregation (KR, Liu et al. 2019): pools a teacher convolution's weights
  * {@code [CoT, CiT, kT, kT]} to a student layer's shape {@code [CoS, CiS, kS, kS]}.
  * <ul>
- *   <li>output filters: the CoT filters are split into CoS contiguous groups (adaptive-pooling
- *       bounds) and each group is pooled into one filter ({@link FilterPool}, mean by default);
+ *   <li>output filters: the CoT filters are split into CoS contiguous, disjoint groups and each group is pooled into one filter ({@link FilterPool}, mean by default);
  *   <li>input channels: the CiT channels are split into CiS groups and SUMMED, so that a convolution
  *       of an input that is constant within each group (the student's input as the group average)
  *       gives the same response;
@@ -49,13 +48,14 @@ public final class Aggregation {
         }
     }
 
-    /** Start of adaptive group g of n items split into m groups (as torch adaptive pooling). */
+    /** Start of group g when n items are split into m <= n contiguous, disjoint, non-empty groups. */
     static int lo(int g, int n, int m) {
-        return (int) Math.floor((double) g * n / m);
+        return (int) ((long) g * n / m);
     }
 
+    /** End (exclusive) of group g; see {@link #lo}. */
     static int hi(int g, int n, int m) {
-        return (int) Math.ceil((double) (g + 1) * n / m);
+        return (int) ((long) (g + 1) * n / m);
     }
 
     /** Pools teacher weight {@code w} (2-d or 4-d) to {@code target} (same rank). */

@@ -22,7 +22,7 @@ public final class CRD extends Distiller {
     private final long seed;
     private Linear embedS, embedT;
     private float[] memS, memT; // [numData, dim]: bank seen from the student side / the teacher side
-    private float[] z; // {Z_s, Z_t}; negative until fixed on the first batch
+    private double[] z; // {Z_s, Z_t}; negative until fixed on the first batch
     private int numData;
 
     /** Negatives of a batch are drawn from a generator seeded by {@code seed} and the batch's sample indices. */
@@ -37,8 +37,13 @@ public final class CRD extends Distiller {
     @Override
     public void init(Classifier.Output s, Classifier.Output te, int numData) {
         Tensor fs = s.features().get(s.features().size() - 1), ft = te.features().get(te.features().size() - 1);
-        embedS = register("embed_s", new Linear(Ops.rows(fs).shape(1), dim));
-        embedT = register("embed_t", new Linear(Ops.rows(ft).shape(1), dim));
+        init(Ops.rows(fs).shape(1), Ops.rows(ft).shape(1), numData);
+    }
+
+    /** Creates the embeddings ({@code sDim -> dim}, {@code tDim -> dim}) and the two memory banks. */
+    public void init(int sDim, int tDim, int numData) {
+        embedS = register("embed_s", new Linear(sDim, dim));
+        embedT = register("embed_t", new Linear(tDim, dim));
         this.numData = numData;
         double stdv = 1.0 / Math.sqrt(dim / 3.0);
         Rng rng = new Rng(seed);
@@ -46,7 +51,7 @@ public final class CRD extends Distiller {
         memT = new float[numData * dim];
         for (int i = 0; i < memS.length; i++) memS[i] = (float) (rng.nextDouble() * 2 * stdv - stdv);
         for (int i = 0; i < memT.length; i++) memT[i] = (float) (rng.nextDouble() * 2 * stdv - stdv);
-        z = new float[] {-1, -1};
+        z = new double[] {-1, -1};
         // buffers share the arrays, so checkpoints save and restore the banks and Z
         buffer("memory_s", Tensor.wrap(CpuStorage.of(memS), new int[] {numData, dim}));
         buffer("memory_t", Tensor.wrap(CpuStorage.of(memT), new int[] {numData, dim}));
@@ -66,27 +71,36 @@ public final class CRD extends Distiller {
 
     @Override
     public Tensor loss(Classifier.Output s, Classifier.Output te, Batch batch) {
-        if (embedS == null) throw new IllegalStateException("[crd] init() was not called before loss()");
-        Tensor vs = Ops.normalize(embedS.forward(Ops.rows(s.features().get(s.features().size() - 1))), 1);
-        Tensor vt = Ops.normalize(embedT.forward(Ops.rows(te.features().get(te.features().size() - 1))), 1);
         int[] y = batch.indices();
-        int b = y.length;
-        int[] idx = new int[b * (k + 1)];
+        int[] idx = new int[y.length * (k + 1)];
         Rng rng = new Rng(seed * 31 + java.util.Arrays.hashCode(y));
-        for (int i = 0; i < b; i++) {
+        for (int i = 0; i < y.length; i++) {
             idx[i * (k + 1)] = y[i];
             for (int j = 1; j <= k; j++) idx[i * (k + 1) + j] = rng.nextInt(numData);
         }
-        Tensor wS = gather(memS, idx, b), wT = gather(memT, idx, b); // [B, K+1, dim]
+        return contrast(Ops.rows(s.features().get(s.features().size() - 1)), Ops.rows(te.features().get(te.features().size() - 1)), y, idx);
+    }
+
+    /**
+     * The CRD loss for embeddings {@code fs [B, sDim]}, {@code ft [B, tDim]} of samples {@code y}, with
+     * {@code idx [B*(K+1)]} the bank rows to score (positive first in each row of K+1); updates the banks
+     * when recording gradients.
+     */
+    Tensor contrast(Tensor fs, Tensor ft, int[] y, int[] idx) {
+        if (embedS == null) throw new IllegalStateException("[crd] init() was not called before loss()");
+        Tensor vs = Ops.normalize(embedS.forward(fs), 1);
+        Tensor vt = Ops.normalize(embedT.forward(ft), 1);
+        int b = y.length;
+        Tensor wS = gather(memS, idx, b).to(vs.dtype()), wT = gather(memT, idx, b).to(vs.dtype()); // [B, K+1, dim]
         // scores of the teacher embedding against the student-side bank and vice versa
         Tensor outT = wS.matmul(vt.unsqueeze(2)).squeeze(2).div(t).exp();
         Tensor outS = wT.matmul(vs.unsqueeze(2)).squeeze(2).div(t).exp();
         if (z[0] < 0) {
-            z[0] = (float) (outS.detach().mean().item() * numData);
-            z[1] = (float) (outT.detach().mean().item() * numData);
+            z[0] = outS.detach().mean().item() * numData;
+            z[1] = outT.detach().mean().item() * numData;
         }
         Tensor loss = nce(outS.div(z[0]), numData).add(nce(outT.div(z[1]), numData));
-        if (Grad.enabled()) update(y, vs.detach().toFloatArray(), vt.detach().toFloatArray());
+        if (kr.engine.Grad.enabled()) update(y, vs.detach().toFloatArray(), vt.detach().toFloatArray());
         return loss;
     }
 

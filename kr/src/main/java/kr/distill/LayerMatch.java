@@ -14,8 +14,8 @@ import kr.engine.Tensor;
  * (KR's knowledge aggregation). Names are read as {@code <stage>.<block>.<role>.weight}, e.g.
  * {@code layer2.1.conv1.weight} (RepDistiller ResNets) or {@code block1.layer.0.conv2.weight} (WRN);
  * layers outside stages (stem conv, classifier) match by exact name. When a teacher stage has more
- * blocks than the student's, student block b takes the adaptive group of teacher blocks
- * {@code [floor(b*Bt/Bs), ceil((b+1)*Bt/Bs))} and aggregates all of them: the remedy for residual
+ * blocks than the student's, student block b takes the disjoint group of teacher blocks
+ * {@code [floor(b*Bt/Bs), floor((b+1)*Bt/Bs))} and aggregates all of them: the remedy for residual
  * accumulation. Unmatched student layers are reported with the reason.
  */
 public final class LayerMatch {
@@ -97,7 +97,10 @@ public final class LayerMatch {
                 }
                 List<Integer> sList = new ArrayList<>(sBlocks.get(p.stage())), tList = new ArrayList<>(tb);
                 int bs = sList.size(), bt = tList.size(), b = sList.indexOf(p.block());
-                for (int j = Aggregation.lo(b, bt, bs); j < Aggregation.hi(b, bt, bs); j++) {
+                // more teacher blocks: a disjoint group each; fewer: the teacher block at the same relative depth
+                int from = bt >= bs ? Aggregation.lo(b, bt, bs) : (int) ((long) b * bt / bs);
+                int to = bt >= bs ? Aggregation.hi(b, bt, bs) : from + 1;
+                for (int j = from; j < to; j++) {
                     int tBlock = tList.get(j);
                     for (var te : tParsed.entrySet()) {
                         Parsed q = te.getValue();
