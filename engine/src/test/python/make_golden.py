@@ -252,6 +252,8 @@ def primitives():
         c(f'unary_{fn}', 'unary', {'fn': fn}, {'x': normal(f'unary_{fn}', 3, 5)})
     for fn in ['log', 'sqrt']:
         c(f'unary_{fn}', 'unary', {'fn': fn}, {'x': positive(f'unary_{fn}', 3, 5, lo=0.1, hi=3.0)})
+    for fn in ['sigmoid', 'tanh', 'exp']:  # saturating and large magnitudes
+        c(f'unary_{fn}_wide', 'unary', {'fn': fn}, {'x': normal(f'unary_{fn}_wide', 4, 6, scale=12.0)})
     c('unary_exp_strided', 'unary', {'fn': 'exp', 'transpose': ['x']}, {'x': normal('unary_exp_strided', 2, 4, 3)})
     c('unary_tanh_strided', 'unary', {'fn': 'tanh', 'transpose': ['x']}, {'x': normal('unary_tanh_strided', 5, 7)})
 
@@ -360,6 +362,8 @@ def primitives():
         c(f'{fn}_3d_d0', fn, {'dim': 0}, {'x': normal(f'{fn}_3d_d0', 3, 2, 4)})
         c(f'{fn}_3d_dlast', fn, {'dim': -1}, {'x': normal(f'{fn}_3d_dlast', 2, 3, 5)})
         c(f'{fn}_strided', fn, {'dim': 1, 'transpose': ['x']}, {'x': normal(f'{fn}_strided', 6, 4)})
+        # logits near 100 overflow exp in float32 unless the max is subtracted first
+        c(f'{fn}_large', fn, {'dim': 1}, {'x': normal(f'{fn}_large', 3, 8, scale=3.0) + 100.0})
 
     c('cat_d1', 'cat', {'dim': 1}, {'x0': normal('c0', 2, 3), 'x1': normal('c1', 2, 5)})
     c('cat_d0_three', 'cat', {'dim': 0}, {'x0': normal('c2', 1, 3), 'x1': normal('c3', 4, 3), 'x2': normal('c4', 2, 3)})
