@@ -17,7 +17,8 @@ import kr.engine.Tensor;
 /**
  * The safetensors format (Hugging Face), so PyTorch users can load kr weights and the reverse:
  * an 8-byte little-endian header length, a JSON header mapping each name to dtype, shape and byte
- * offsets, then the raw little-endian data. F32 and F64 are read and written; F16/BF16 are read.
+ * offsets, then the raw little-endian data. F32 and F64 are read and written; F16/BF16 are read
+ * as float32 and I64/I32 (PyTorch's num_batches_tracked, labels) as float64.
  *
  * <pre>{@code SafeTensors.write(path, model.stateDict(), Map.of("format", "pt")); Map<String, Tensor> sd = SafeTensors.read(path); }</pre>
  */
@@ -114,9 +115,11 @@ public final class SafeTensors {
                     case "F32" -> 4;
                     case "F64" -> 8;
                     case "F16", "BF16" -> 2;
+                    case "I64" -> -8;
+                    case "I32" -> -4;
                     default -> throw bad(path, "tensor '" + name + "' has unsupported dtype " + dt);
                 };
-                if (begin < pos || end > dataSize || end - begin != (long) el * width)
+                if (begin < pos || end > dataSize || end - begin != (long) el * Math.abs(width))
                     throw bad(path, "tensor '" + name + "' has data_offsets [" + begin + ", " + end + "] that do not fit " + dt + " "
                             + java.util.Arrays.toString(shape) + " in " + dataSize + " data bytes");
                 in.skipNBytes(begin - pos);
@@ -125,7 +128,11 @@ public final class SafeTensors {
                 pos = end;
                 ByteBuffer bb = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
                 Tensor t;
-                if (width == 8) {
+                if (width < 0) {
+                    double[] v = new double[el];
+                    for (int k = 0; k < el; k++) v[k] = width == -8 ? bb.getLong(8 * k) : bb.getInt(4 * k);
+                    t = Tensor.of(v, shape);
+                } else if (width == 8) {
                     double[] v = new double[el];
                     bb.asDoubleBuffer().get(v);
                     t = Tensor.of(v, shape);

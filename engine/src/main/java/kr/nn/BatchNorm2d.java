@@ -8,6 +8,8 @@ import kr.engine.Tensor;
  */
 public class BatchNorm2d extends Module {
     public final Tensor weight, bias, runningMean, runningVar;
+    /** Training batches seen (PyTorch's num_batches_tracked, kept so state dicts have the same keys). */
+    public final Tensor numBatchesTracked;
     public final double momentum, eps;
 
     public BatchNorm2d(int channels) {
@@ -21,10 +23,16 @@ public class BatchNorm2d extends Module {
         bias = param("bias", Tensor.zeros(channels));
         runningMean = buffer("running_mean", Tensor.zeros(channels));
         runningVar = buffer("running_var", Tensor.ones(channels));
+        numBatchesTracked = optionalBuffer("num_batches_tracked", Tensor.zeros(kr.engine.DType.F64));
     }
 
     @Override
     public Tensor forward(Tensor x) {
+        if (isTraining()) {
+            try (var ng = kr.engine.Grad.noGrad()) {
+                kr.engine.backend.Backends.of(numBatchesTracked.device()).addInto(numBatchesTracked, numBatchesTracked.like(1.0), 1.0);
+            }
+        }
         return F.batchNorm(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
     }
 }

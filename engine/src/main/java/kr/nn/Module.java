@@ -26,6 +26,7 @@ public abstract class Module {
     private final Map<String, Tensor> params = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private final java.util.Set<String> optional = new java.util.HashSet<>();
     private boolean training = true;
 
     public abstract Tensor forward(Tensor x);
@@ -42,6 +43,17 @@ public abstract class Module {
         checkName(name);
         buffers.put(name, t);
         return t;
+    }
+
+    /** A buffer a strict load may find missing (e.g. num_batches_tracked in old PyTorch checkpoints). */
+    protected Tensor optionalBuffer(String name, Tensor t) {
+        optional.add(name);
+        return buffer(name, t);
+    }
+
+    private void collectOptional(String prefix, java.util.Set<String> out) {
+        for (String k : optional) out.add(prefix + k);
+        children.forEach((k, m) -> m.collectOptional(prefix + k + ".", out));
     }
 
     /** Registers a sub-module under {@code name}; returns it. */
@@ -104,11 +116,13 @@ public abstract class Module {
      */
     public void loadStateDict(Map<String, Tensor> state, boolean strict) {
         Map<String, Tensor> mine = stateDict();
+        java.util.Set<String> opt = new java.util.HashSet<>();
+        collectOptional("", opt);
         List<String> problems = new ArrayList<>();
         for (var e : mine.entrySet()) {
             Tensor src = state.get(e.getKey());
             if (src == null) {
-                if (strict) problems.add("missing " + e.getKey() + " " + Shapes.str(e.getValue().shape()));
+                if (strict && !opt.contains(e.getKey())) problems.add("missing " + e.getKey() + " " + Shapes.str(e.getValue().shape()));
             } else if (!Shapes.same(src.shape(), e.getValue().shape())) {
                 problems.add("shape mismatch " + e.getKey() + ": checkpoint " + Shapes.str(src.shape()) + " vs model "
                         + Shapes.str(e.getValue().shape()));
