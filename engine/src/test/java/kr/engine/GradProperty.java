@@ -188,6 +188,14 @@ public final class GradProperty {
         return p;
     }
 
+    /** The element of {@code t} that broadcasting reads at {@code outIdx} of a larger shape (a direct, loop-free definition). */
+    public static double broadcastAt(Tensor t, int[] outIdx) {
+        int[] ts = t.shape();
+        int[] idx = new int[ts.length];
+        for (int i = 0; i < ts.length; i++) idx[i] = ts[i] == 1 ? 0 : outIdx[outIdx.length - ts.length + i];
+        return t.get(idx);
+    }
+
     /** Fails with the case description and GradCheck's report unless all gradients agree. */
     public static void assertGradients(String what, List<Input> inputs, Function<List<Tensor>, Tensor> f) {
         assertGradients(what, inputs, f, GradCheck.Options.DEFAULT);
