@@ -10,6 +10,7 @@ import kr.engine.backend.CpuStorage;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ArbitrarySupplier;
+import net.jqwik.api.RandomDistribution;
 
 /**
  * Shared pieces of the jqwik gradient properties (one test class per primitive in
@@ -122,7 +123,7 @@ public final class GradProperty {
         int r = shape.length;
         switch (layout) {
             case PERMUTED: {
-                if (r < 2) break;
+                if (r < 2) return input(rng, values, Layout.STEPPED, shape); // nothing to permute: still not contiguous
                 int[] perm = permutation(rng, r); // the operand is leaf.permute(perm)
                 int[] leafShape = new int[r];
                 for (int j = 0; j < r; j++) leafShape[perm[j]] = shape[j];
@@ -131,7 +132,7 @@ public final class GradProperty {
             case STEPPED: {
                 if (r < 1) break;
                 int d = rng.nextInt(r), step = 2 + rng.nextInt(2), start = rng.nextInt(step);
-                int end = start + (shape[d] - 1) * step + 1;
+                int end = shape[d] == 0 ? start : start + (shape[d] - 1) * step + 1;
                 int[] leafShape = shape.clone();
                 leafShape[d] = end + rng.nextInt(2);
                 return new Input(f64(rng, values, leafShape), x -> x.slice(d, start, end, step), shape.clone(),
@@ -215,11 +216,11 @@ public final class GradProperty {
         if (!r.passed()) throw new AssertionError(what + " with inputs " + inputs + ": " + r);
     }
 
-    /** Shapes of rank 0 to 4 with dims 1 to 3 (size-1 dims are common). */
+    /** Shapes of rank 0 to 4 with dims 1 to 3 (size-1 dims are common); rank and dims uniform, not biased small. */
     public static final class SmallShape implements ArbitrarySupplier<int[]> {
         @Override
         public Arbitrary<int[]> get() {
-            return Arbitraries.integers().between(1, 3).array(int[].class).ofMaxSize(4);
+            return shapes(0);
         }
     }
 
@@ -227,7 +228,12 @@ public final class GradProperty {
     public static final class NonScalarShape implements ArbitrarySupplier<int[]> {
         @Override
         public Arbitrary<int[]> get() {
-            return Arbitraries.integers().between(1, 3).array(int[].class).ofMinSize(1).ofMaxSize(4);
+            return shapes(1);
         }
+    }
+
+    private static Arbitrary<int[]> shapes(int minRank) {
+        return Arbitraries.integers().between(1, 3).withDistribution(RandomDistribution.uniform()).array(int[].class).ofMinSize(minRank)
+                .ofMaxSize(4).withSizeDistribution(RandomDistribution.uniform());
     }
 }

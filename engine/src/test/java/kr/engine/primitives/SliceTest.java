@@ -51,8 +51,9 @@ class SliceTest {
         Rng rng = new Rng(seed);
         int r = shape.length, d = rng.nextInt(r), len = 1 + rng.nextInt(shape[d]), start = rng.nextInt(shape[d] - len + 1);
         int e = rng.nextInt(r), idx = rng.nextInt(d == e ? len : shape[e]);
+        int index = rng.nextBoolean() ? idx : idx - (d == e ? len : shape[e]); // negative: from the end
         Input x = input(rng, normal(), layout, shape);
-        assertGradients("narrow(" + d + ", " + start + ", " + len + ").select(" + e + ", " + idx + ")", List.of(x),
-                xs -> xs.get(0).narrow(d, start, len).select(e, rng.nextBoolean() ? idx : idx - (d == e ? len : shape[e])));
+        assertGradients("narrow(" + d + ", " + start + ", " + len + ").select(" + e + ", " + index + ")", List.of(x),
+                xs -> xs.get(0).narrow(d, start, len).select(e, index));
     }
 }
