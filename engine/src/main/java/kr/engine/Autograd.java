@@ -14,6 +14,9 @@ import kr.engine.primitives.Primitive;
  * vector-Jacobian product and summing the contributions a tensor receives from all its uses.
  */
 public final class Autograd {
+    /** Depth of backward passes running on this thread; the ops a vjp runs are not forward ops to check. */
+    private static final ThreadLocal<int[]> IN_BACKWARD = ThreadLocal.withInitial(() -> new int[1]);
+
     private Autograd() {}
 
     /**
@@ -21,7 +24,8 @@ public final class Autograd {
      * is on and any input requires grad; in anomaly mode also checks {@code out} for NaN/Inf.
      */
     public static Tensor record(Primitive op, Tensor out, Tensor... inputs) {
-        if (Grad.anomalyEnabled()) checkForward(op.name(), out, inputs);
+        // inside backward the vjp's own result is checked (and named) by checkBackward instead
+        if (Grad.anomalyEnabled() && IN_BACKWARD.get()[0] == 0) checkForward(op.name(), out, inputs);
         if (!Grad.enabled() || !op.differentiable()) return out;
         for (Tensor t : inputs) {
             if (t != null && t.requiresGrad()) {
@@ -50,6 +54,8 @@ public final class Autograd {
         List<Tensor> leaves = new ArrayList<>();
         grads.put(root, seed);
         if (root.node() == null) leaves.add(root);
+        int[] depth = IN_BACKWARD.get();
+        depth[0]++;
         try (var ng = Grad.noGrad()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Node node = order.get(i);
@@ -87,6 +93,8 @@ public final class Autograd {
                 if (g == null) continue;
                 leaf.accumulateGrad(leaf.runHooks(g));
             }
+        } finally {
+            depth[0]--;
         }
     }
 

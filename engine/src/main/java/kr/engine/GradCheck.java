@@ -7,7 +7,9 @@ import java.util.function.Function;
 /**
  * Checks analytic gradients against central finite differences in float64, like
  * {@code torch.autograd.gradcheck}. The function is evaluated on float64 copies of the inputs; its
- * output is reduced with fixed random weights so every output element is tested.
+ * output is reduced with fixed random weights so every output element is tested. A non-contiguous
+ * input keeps its layout: permuted and step-sliced views keep their strides and offset (gaps
+ * included), and expanded (stride 0) dims get storage of their own so every element is a variable.
  *
  * <pre>{@code
  * GradCheck.Result r = GradCheck.check(xs -> xs.get(0).mul(xs.get(1)).tanh(),
@@ -23,12 +25,18 @@ public final class GradCheck {
         public static final Options DEFAULT = new Options(1e-6, 1e-5, 1e-3, 12345);
     }
 
-    /** The worst element over all inputs: where it is and the two values that disagree most. */
-    public record Result(boolean passed, int input, int[] index, double analytic, double numeric, double error, int checked) {
+    /**
+     * The worst element over all inputs: where it is and the two values that disagree most; {@code
+     * failed} of {@code checked} elements were outside the tolerance, and {@code inputs} describes
+     * each input's shape and strides so a failure can be reproduced.
+     */
+    public record Result(boolean passed, int input, int[] index, double analytic, double numeric, double error, int checked, int failed,
+            String inputs) {
         @Override
         public String toString() {
             return (passed ? "passed" : "FAILED") + ": worst element is input " + input + " at " + java.util.Arrays.toString(index)
-                    + ": analytic " + analytic + " vs numeric " + numeric + " (error " + error + ", " + checked + " elements checked)";
+                    + ": analytic " + analytic + " vs numeric " + numeric + " (error " + error + "; " + failed + " of " + checked
+                    + " elements outside tolerance; inputs " + inputs + ")";
         }
     }
 
@@ -50,7 +58,7 @@ public final class GradCheck {
         Rng rng = new Rng(o.seed());
         double[] w = new double[y0.numel()];
         for (int i = 0; i < w.length; i++) w[i] = rng.nextDouble() * 2 - 1;
-        Tensor wt = Tensor.of(w, y0.shape().length == 0 ? new int[0] : y0.shape());
+        Tensor wt = Tensor.wrap(kr.engine.backend.CpuStorage.of(w), y0.shape()); // Tensor.of would make a 0-d shape [1]
         for (Tensor x : xs) x.zeroGrad();
         Tensor y = f.apply(xs);
         if (!y.requiresGrad()) throw new IllegalArgumentException("[gradcheck] the function's output does not depend on any input");
@@ -60,7 +68,7 @@ public final class GradCheck {
         int[] worstIdx = new int[0];
         double worstA = 0, worstN = 0, worstErr = -1, worstRatio = -1;
         boolean passed = true;
-        int checked = 0;
+        int checked = 0, failed = 0;
         for (int k = 0; k < xs.size(); k++) {
             Tensor x = xs.get(k);
             double[] analytic = x.grad() == null ? new double[x.numel()] : x.grad().toDoubleArray();
@@ -79,7 +87,10 @@ public final class GradCheck {
                 double numeric = (plus - minus) / (2 * o.eps());
                 double err = Math.abs(analytic[i] - numeric);
                 double ratio = err / (o.atol() + o.rtol() * Math.abs(numeric));
-                if (!(ratio <= 1)) passed = false;
+                if (!(ratio <= 1)) {
+                    passed = false;
+                    failed++;
+                }
                 if (ratio > worstRatio || Double.isNaN(ratio)) {
                     worstRatio = Double.isNaN(ratio) ? Double.POSITIVE_INFINITY : ratio;
                     worstInput = k;
@@ -91,7 +102,13 @@ public final class GradCheck {
                 checked++;
             }
         }
-        return new Result(passed, worstInput, worstIdx, worstA, worstN, worstErr, checked);
+        StringBuilder desc = new StringBuilder();
+        for (Tensor x : xs) {
+            if (desc.length() > 0) desc.append(", ");
+            desc.append(Shapes.str(x.shape()));
+            if (!x.isContiguous()) desc.append(" strides ").append(Shapes.str(x.strides())).append(" offset ").append(x.offset());
+        }
+        return new Result(passed, worstInput, worstIdx, worstA, worstN, worstErr, checked, failed, desc.toString());
     }
 
     private static double weighted(Function<List<Tensor>, Tensor> f, List<Tensor> xs, double[] w) {
@@ -103,24 +120,40 @@ public final class GradCheck {
         }
     }
 
-    /** A float64 CPU leaf with the same logical values and the same stride pattern as {@code t}. */
+    /**
+     * A float64 CPU leaf with the same logical values and the same layout as {@code t}: contiguous,
+     * or the same strides and offset, or (for expanded views, whose stride-0 dims alias one element)
+     * the same dim order over storage of its own.
+     */
     private static Tensor asF64Leaf(Tensor t) {
         double[] v = t.detach().toDoubleArray();
-        if (t.isContiguous()) return Tensor.of(v, t.shape().length == 0 ? new int[0] : t.shape()).requiresGrad(true);
-        // keep non-contiguous layouts: permute-sort the strides, allocate, and view
+        int[] shape = t.shape();
+        if (t.isContiguous()) return Tensor.wrap(kr.engine.backend.CpuStorage.of(v), shape).requiresGrad(true); // not Tensor.of: 0-d stays 0-d
         int r = t.dim();
-        Integer[] order = new Integer[r];
-        for (int i = 0; i < r; i++) order[i] = i;
-        int[] st = t.strides();
-        java.util.Arrays.sort(order, (a, b) -> Integer.compare(st[b], st[a]));
-        int[] shape = t.shape(), base = new int[r];
-        for (int i = 0; i < r; i++) base[i] = shape[order[i]];
-        int[] bs = Shapes.contiguousStrides(base), vs = new int[r];
-        for (int i = 0; i < r; i++) vs[order[i]] = bs[i];
-        double[] data = new double[v.length + 1];
-        Tensor view = Tensor.wrap(kr.engine.backend.CpuStorage.of(data), shape, vs, 1);
+        int[] st = t.strides(), vs;
+        int off;
+        boolean aliased = false;
+        for (int i = 0; i < r; i++) if (shape[i] > 1 && st[i] == 0) aliased = true;
+        if (!aliased) {
+            vs = st;
+            off = t.offset();
+        } else {
+            // permute-sort the strides, allocate, and view
+            Integer[] order = new Integer[r];
+            for (int i = 0; i < r; i++) order[i] = i;
+            java.util.Arrays.sort(order, (a, b) -> Integer.compare(st[b], st[a]));
+            int[] base = new int[r];
+            for (int i = 0; i < r; i++) base[i] = shape[order[i]];
+            int[] bs = Shapes.contiguousStrides(base);
+            vs = new int[r];
+            for (int i = 0; i < r; i++) vs[order[i]] = bs[i];
+            off = 1;
+        }
+        long size = off + 1;
+        for (int i = 0; i < r; i++) size += (long) Math.max(shape[i] - 1, 0) * vs[i];
+        Tensor view = Tensor.wrap(kr.engine.backend.CpuStorage.of(new double[(int) size]), shape, vs, off);
         try (var ng = Grad.noGrad()) {
-            kr.engine.backend.Backends.cpu("scalar").copyInto(view, Tensor.of(v, shape.length == 0 ? new int[0] : shape));
+            kr.engine.backend.Backends.cpu("scalar").copyInto(view, Tensor.wrap(kr.engine.backend.CpuStorage.of(v), shape));
         }
         return view.requiresGrad(true);
     }

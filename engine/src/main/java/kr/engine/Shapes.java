@@ -55,9 +55,11 @@ public final class Shapes {
         return out;
     }
 
+    /** {@code dim} in [0, rank); negative counts from the end. A 0-d tensor has one dim, 0 or -1 (as in PyTorch). */
     public static int normDim(String op, int dim, int rank) {
-        int d = dim < 0 ? dim + rank : dim;
-        if (d < 0 || d >= Math.max(rank, 1))
+        int r = Math.max(rank, 1);
+        int d = dim < 0 ? dim + r : dim;
+        if (d < 0 || d >= r)
             throw new IllegalArgumentException("[" + op + "] dimension " + dim + " out of range for a tensor of rank " + rank);
         return d;
     }

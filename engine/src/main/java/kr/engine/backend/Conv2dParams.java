@@ -12,11 +12,12 @@ public record Conv2dParams(int strideH, int strideW, int padH, int padW, int dil
         return new Conv2dParams(stride, stride, padding, padding, 1, 1, 1);
     }
 
+    // floorDiv: a padded input smaller than the dilated kernel must give <= 0, not round up to 1
     public int outH(int h, int kh) {
-        return (h + 2 * padH - dilationH * (kh - 1) - 1) / strideH + 1;
+        return Math.floorDiv(h + 2 * padH - dilationH * (kh - 1) - 1, strideH) + 1;
     }
 
     public int outW(int w, int kw) {
-        return (w + 2 * padW - dilationW * (kw - 1) - 1) / strideW + 1;
+        return Math.floorDiv(w + 2 * padW - dilationW * (kw - 1) - 1, strideW) + 1;
     }
 }

@@ -26,7 +26,8 @@ public record Pool2dParams(int kernelH, int kernelW, int strideH, int strideW, i
 
     private int out(int size, int k, int s, int p) {
         int num = size + 2 * p - k;
-        int o = (ceilMode ? (num + s - 1) / s : num / s) + 1;
+        // floorDiv as PyTorch's div_rtn: an input smaller than the window gives 0 in floor mode, not 1
+        int o = Math.floorDiv(ceilMode ? num + s - 1 : num, s) + 1;
         // PyTorch: in ceil mode the last window must start inside the input or left padding
         if (ceilMode && (o - 1) * s >= size + p) o--;
         return o;

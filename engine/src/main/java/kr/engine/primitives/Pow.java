@@ -20,6 +20,8 @@ public record Pow(double exponent) implements Primitive {
     @Override
     public Tensor[] vjp(Tensor g, Tensor[] in, Tensor y, boolean[] needs) {
         Tensor x = in[0];
+        // x^0 is constant: its gradient is 0 even at x = 0, where 0 * x^-1 would be NaN (as in PyTorch)
+        if (exponent == 0.0) return new Tensor[] {Tensor.zerosLike(g)};
         Tensor d = exponent == 2.0 ? x.mul(2.0) : exponent == 1.0 ? Tensor.onesLike(x) : x.pow(exponent - 1).mul(exponent);
         return new Tensor[] {g.mul(d)};
     }
