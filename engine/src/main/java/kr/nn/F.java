@@ -121,7 +121,7 @@ public final class F {
         float[] m = new float[n];
         float keep = (float) (1 / (1 - p));
         for (int i = 0; i < n; i++) m[i] = rng.nextDouble() >= p ? keep : 0f;
-        Tensor mask = Tensor.of(m, x.shape().length == 0 ? new int[0] : x.shape()).to(x.dtype()).to(x.device());
+        Tensor mask = Tensor.of(m, n).reshape(x.shape()).to(x.dtype()).to(x.device());
         return x.mul(mask);
     }
 
