@@ -27,6 +27,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RES = os.path.normpath(os.path.join(HERE, '..', 'resources'))
 
 
+def resnet_forward(net, x, layers, fc):
+    """Stem, stages of blocks returning (out, preact), pooling, classifier; RepDistiller's feature lists."""
+    x = F.relu(net.bn1(net.conv1(x)))
+    feats, pre = [x], [x]
+    for layer in layers:
+        for blk in layer:
+            x, p = blk(x)
+        feats.append(x)
+        pre.append(p)
+    x = net.avgpool(x).flatten(1)
+    feats.append(x)
+    pre.append(x)
+    return feats, pre, fc(x)
+
+
 # ---------------------------------------------------------------- resnet.py (CIFAR ResNets)
 class CifarBlock(nn.Module):
     def __init__(self, cin, cout, stride, downsample):
@@ -68,17 +83,7 @@ class CifarResNet(nn.Module):
         self.fc = nn.Linear(widths[3], num_classes)
 
     def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        feats, pre = [x], [x]
-        for layer in [self.layer1, self.layer2, self.layer3]:
-            for blk in layer:
-                x, p = blk(x)
-            feats.append(x)
-            pre.append(p)
-        x = self.avgpool(x).flatten(1)
-        feats.append(x)
-        pre.append(x)
-        return feats, pre, self.fc(x)
+        return resnet_forward(self, x, [self.layer1, self.layer2, self.layer3], self.fc)
 
 
 # ---------------------------------------------------------------- resnetv2.py (ResNet18/34)
@@ -115,17 +120,7 @@ class ResNetV2(nn.Module):
         self.linear = nn.Linear(512, num_classes)
 
     def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        feats, pre = [x], [x]
-        for layer in [self.layer1, self.layer2, self.layer3, self.layer4]:
-            for blk in layer:
-                x, p = blk(x)
-            feats.append(x)
-            pre.append(p)
-        x = self.avgpool(x).flatten(1)
-        feats.append(x)
-        pre.append(x)
-        return feats, pre, self.linear(x)
+        return resnet_forward(self, x, [self.layer1, self.layer2, self.layer3, self.layer4], self.linear)
 
 
 # ---------------------------------------------------------------- wrn.py

@@ -27,7 +27,7 @@ import kr.nn.Sequential;
  * <p>Features: [stem, each stage's output, pooled]; with {@code preact} the stage outputs are taken
  * before the last block's ReLU (RepDistiller's {@code is_feat=True, preact=True}).
  */
-public final class CifarResNet extends Classifier {
+public final class CifarResNet extends CifarNet {
     /** conv-bn-relu-conv-bn plus shortcut, then ReLU; also returns the sum before that ReLU. */
     static final class BasicBlock extends Module {
         final Conv2d conv1, conv2;
@@ -63,8 +63,6 @@ public final class CifarResNet extends Classifier {
     private final List<Sequential> layers = new ArrayList<>();
     private final Linear fc;
     private final boolean fixedPool8;
-    private final int numClasses;
-    private final long macs;
 
     /** models/resnet.py's ResNet of depth 6n+2 with widths {stem, stage1, stage2, stage3}. */
     public static CifarResNet cifar(int depth, int[] filters, int numClasses) {
@@ -81,7 +79,7 @@ public final class CifarResNet extends Classifier {
     }
 
     private CifarResNet(int[] widths, int[] blocks, String shortcutName, String fcName, boolean fixedPool8, int numClasses) {
-        this.numClasses = numClasses;
+        super(numClasses);
         this.fixedPool8 = fixedPool8;
         int size = 32;
         Arch a = new Arch();
@@ -99,7 +97,7 @@ public final class CifarResNet extends Classifier {
             layers.add(register("layer" + (s + 1), layer));
         }
         fc = register(fcName, a.linear(in, numClasses, Arch.LinearInit.TORCH_DEFAULT));
-        macs = a.macs();
+        built(a);
     }
 
     @Override
@@ -118,15 +116,5 @@ public final class CifarResNet extends Classifier {
         Tensor pooled = (fixedPool8 ? F.avgPool2d(out, 8, 8, 0) : F.adaptiveAvgPool2d(out, 1, 1)).flatten(1); // [N, C]
         feats.add(pooled);
         return new Output(feats, fc.forward(pooled));
-    }
-
-    @Override
-    public int numClasses() {
-        return numClasses;
-    }
-
-    @Override
-    public long macs() {
-        return macs;
     }
 }

@@ -23,7 +23,7 @@ import kr.nn.Sequential;
  * <p>Features: [stem, blocks[1], blocks[2], blocks[4], blocks[6], pooled] whatever {@code preact}
  * (RepDistiller returns the same list for both).
  */
-public final class MobileNetV2 extends Classifier {
+public final class MobileNetV2 extends CifarNet {
     private static final int[][] SETTING = { // expansion (0: use t), width, repeats, stride
         {1, 16, 1, 1}, {0, 24, 2, 1}, {0, 32, 3, 2}, {0, 64, 4, 2}, {0, 96, 3, 1}, {0, 160, 3, 2}, {0, 320, 1, 1}};
     private static final int INPUT = 32;
@@ -50,13 +50,11 @@ public final class MobileNetV2 extends Classifier {
     }
 
     private final Sequential conv1, blocks, conv2, classifier;
-    private final int numClasses;
-    private final long macs;
 
     /** Expansion {@code t} and width multiplier {@code width} (RepDistiller: mobile_half = (6, 0.5)). */
     public MobileNetV2(int t, double width, int numClasses) {
+        super(numClasses);
         if (t < 1 || !(width > 0)) throw new IllegalArgumentException("[mobilenetv2] expansion must be >= 1 and width > 0, got t=" + t + " width=" + width);
-        this.numClasses = numClasses;
         Arch a = new Arch();
         int in = (int) (32 * width), size = INPUT;
         conv1 = register("conv1", new Sequential(a.conv(3, in, 3, 2, 1, size), new BatchNorm2d(in), Activations.relu()));
@@ -76,7 +74,7 @@ public final class MobileNetV2 extends Classifier {
         int last = width > 1.0 ? (int) (1280 * width) : 1280;
         conv2 = register("conv2", new Sequential(a.conv(in, last, 1, 1, 0, size), new BatchNorm2d(last), Activations.relu()));
         classifier = register("classifier", new Sequential(a.linear(last, numClasses, Arch.LinearInit.NORMAL_001)));
-        macs = a.macs();
+        built(a);
     }
 
     @Override
@@ -92,15 +90,5 @@ public final class MobileNetV2 extends Classifier {
         Tensor pooled = F.avgPool2d(out, new Pool2dParams(k, k, k, k, 0, 0, true, true)).flatten(1);
         feats.add(pooled);
         return new Output(feats, classifier.forward(pooled));
-    }
-
-    @Override
-    public int numClasses() {
-        return numClasses;
-    }
-
-    @Override
-    public long macs() {
-        return macs;
     }
 }

@@ -46,7 +46,6 @@ public final class Models {
     }
 
     public static Classifier create(String name, int numClasses) {
-        if (numClasses < 1) throw new IllegalArgumentException("[models] number of classes must be positive, got " + numClasses);
         IntFunction<Classifier> f = REGISTRY.get(ALIASES.getOrDefault(name, name));
         if (f == null) throw new IllegalArgumentException("[models] unknown model '" + name + "'; known: " + String.join(", ", REGISTRY.keySet()));
         return f.apply(numClasses);

@@ -21,7 +21,7 @@ import kr.nn.Sequential;
  * <p>Features: [block0, block1, block2, block3, block4, pooled], after ReLU or, with
  * {@code preact}, before it (block0 is always after).
  */
-public final class Vgg extends Classifier {
+public final class Vgg extends CifarNet {
     private static final int[][] VGG8 = {{64}, {128}, {256}, {512}, {512}};
     private static final int[][] VGG11 = {{64}, {128}, {256, 256}, {512, 512}, {512, 512}};
     private static final int[][] VGG13 = {{64, 64}, {128, 128}, {256, 256}, {512, 512}, {512, 512}};
@@ -30,8 +30,6 @@ public final class Vgg extends Classifier {
 
     private final List<Sequential> blocks = new ArrayList<>();
     private final Linear classifier;
-    private final int numClasses;
-    private final long macs;
 
     /** {@code name}: vgg8, vgg11, vgg13, vgg16 or vgg19. */
     public static Vgg create(String name, int numClasses) {
@@ -48,9 +46,9 @@ public final class Vgg extends Classifier {
 
     /** {@code cfg[i]}: the output widths of block i's convolutions (the last block must end at 512). */
     public Vgg(int[][] cfg, int numClasses) {
+        super(numClasses);
         if (cfg.length != 5 || cfg[4][cfg[4].length - 1] != 512)
             throw new IllegalArgumentException("[vgg] expects 5 blocks ending at 512 channels, got " + java.util.Arrays.deepToString(cfg));
-        this.numClasses = numClasses;
         Arch a = new Arch();
         int in = 3, size = 32;
         for (int b = 0; b < 5; b++) {
@@ -66,7 +64,7 @@ public final class Vgg extends Classifier {
             if (pooledAfter(b, 32)) size /= 2;
         }
         classifier = register("classifier", a.linear(512, numClasses, Arch.LinearInit.NORMAL_001));
-        macs = a.macs();
+        built(a);
     }
 
     private static boolean pooledAfter(int block, int inputSize) {
@@ -86,15 +84,5 @@ public final class Vgg extends Classifier {
         x = F.adaptiveAvgPool2d(x, 1, 1).flatten(1); // [N, 512]
         feats.add(x);
         return new Output(feats, classifier.forward(x));
-    }
-
-    @Override
-    public int numClasses() {
-        return numClasses;
-    }
-
-    @Override
-    public long macs() {
-        return macs;
     }
 }

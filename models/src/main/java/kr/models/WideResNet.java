@@ -20,7 +20,7 @@ import kr.nn.Sequential;
  * through the BN that follows them (block2's and block3's first bn1, then the final bn1), exactly as
  * RepDistiller does, so in training mode that call also updates those BNs' running statistics.
  */
-public final class WideResNet extends Classifier {
+public final class WideResNet extends CifarNet {
     /** BN-ReLU-conv-BN-ReLU-conv with an identity or 1x1-conv shortcut (taken from the activated input). */
     static final class Block extends Module {
         final BatchNorm2d bn1, bn2;
@@ -68,13 +68,11 @@ public final class WideResNet extends Classifier {
     private final Group block1, block2, block3;
     private final BatchNorm2d bn1;
     private final Linear fc;
-    private final int numClasses;
-    private final long macs;
 
     public WideResNet(int depth, int widen, int numClasses) {
+        super(numClasses);
         if (depth < 10 || (depth - 4) % 6 != 0) throw new IllegalArgumentException("[wrn] depth must be 6n+4 (10, 16, 22, 28, 40, ...), got " + depth);
         if (widen < 1) throw new IllegalArgumentException("[wrn] widen factor must be >= 1, got " + widen);
-        this.numClasses = numClasses;
         int n = (depth - 4) / 6;
         int[] ch = {16, 16 * widen, 32 * widen, 64 * widen};
         Arch a = new Arch();
@@ -84,7 +82,7 @@ public final class WideResNet extends Classifier {
         block3 = register("block3", new Group(a, n, ch[2], ch[3], 2, 16));
         bn1 = register("bn1", new BatchNorm2d(ch[3]));
         fc = register("fc", a.linear(ch[3], numClasses, Arch.LinearInit.ZERO_BIAS));
-        macs = a.macs();
+        built(a);
     }
 
     @Override
@@ -97,15 +95,5 @@ public final class WideResNet extends Classifier {
         Tensor logits = fc.forward(pooled);
         if (preact) return new Output(List.of(f0, block2.first().bn1.forward(f1), block3.first().bn1.forward(f2), bn1.forward(f3), pooled), logits);
         return new Output(List.of(f0, f1, f2, f3, pooled), logits);
-    }
-
-    @Override
-    public int numClasses() {
-        return numClasses;
-    }
-
-    @Override
-    public long macs() {
-        return macs;
     }
 }

@@ -135,11 +135,17 @@ class DownloaderTest {
         assertFalse(Files.exists(root.resolve("cifar-10-batches-bin")));
     }
 
-    @Test
-    void interruptedDownloadResumesWithRange() throws Exception {
+    /** Serves the archive with the first {@code breaks} responses cut off half-way. */
+    byte[] serveBroken(int breaks) throws IOException {
         byte[] a = archive();
         files.put("tiny-cifar.tar.gz", a);
-        breakNext.put("tiny-cifar.tar.gz", new AtomicInteger(1));
+        breakNext.put("tiny-cifar.tar.gz", new AtomicInteger(breaks));
+        return a;
+    }
+
+    @Test
+    void interruptedDownloadResumesWithRange() throws Exception {
+        byte[] a = serveBroken(1);
         Path root = tmp.resolve("data");
         List<String> log = new ArrayList<>();
         IOException e = assertThrows(IOException.class, () -> new Downloader(log::add, Downloader.Progress.NONE).attempts(1).download(spec(a), root, null));
@@ -157,9 +163,7 @@ class DownloaderTest {
 
     @Test
     void retriesResumeWithinOneCall() throws Exception {
-        byte[] a = archive();
-        files.put("tiny-cifar.tar.gz", a);
-        breakNext.put("tiny-cifar.tar.gz", new AtomicInteger(2));
+        byte[] a = serveBroken(2);
         Path root = tmp.resolve("data");
         new Downloader(s -> {}, Downloader.Progress.NONE).attempts(3).download(spec(a), root, null);
         assertEquals(3, ranges.size(), ranges.toString());

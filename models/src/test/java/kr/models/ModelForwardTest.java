@@ -80,12 +80,17 @@ class ModelForwardTest {
         return Models.names();
     }
 
+    /** Above this many MACs per image a forward + backward takes 10-30 s on the scalar reference convolution. */
+    static final long HEAVY_MACS = 300_000_000L;
+
     @ParameterizedTest
     @MethodSource("names")
     @SuppressWarnings("unchecked")
     void forwardAndBackwardAtBatch2(String name) throws Exception {
         int classes = 100;
         Classifier net = Models.create(name, classes);
+        org.junit.jupiter.api.Assumptions.assumeTrue(net.macs() < HEAVY_MACS || Boolean.getBoolean("kr.test.heavy"),
+                name + " has " + net.macs() / 1_000_000 + "M MACs per image: run with -Dkr.test.heavy=true to include it");
         net.train();
         Tensor x = Tensor.randn(new Rng(7), 2, 3, 32, 32);
         Classifier.Output out = net.forwardFeatures(x, false);
@@ -95,6 +100,10 @@ class ModelForwardTest {
         for (int i = 0; i < want.size(); i++)
             assertEquals(Arrays.toString(ModelsTest.ints(want.get(i))), Arrays.toString(out.features().get(i).shape()), name + " feature " + i);
         F.crossEntropy(out.logits(), new int[] {3, 97}).backward();
+        assertGradients(name, net);
+    }
+
+    static void assertGradients(String name, Classifier net) {
         for (var e : net.namedParameters().entrySet()) {
             Tensor gr = e.getValue().grad();
             assertNotNull(gr, name + ": no gradient reached " + e.getKey());
@@ -102,5 +111,17 @@ class ModelForwardTest {
         }
         double gsum = net.namedParameters().values().stream().mapToDouble(p -> p.grad().abs().sum().item()).sum();
         assertTrue(gsum > 0 && Double.isFinite(gsum), name + ": gradient magnitude " + gsum);
+    }
+
+    /** ResNet18/34 are heavy; their code path (resnetv2.py) runs by default as a one-block-per-stage net on 16x16 inputs. */
+    @org.junit.jupiter.api.Test
+    void resnetV2PathAtSmallSize() {
+        Classifier net = CifarResNet.v2(new int[] {1, 1, 1, 1}, 10);
+        Classifier.Output out = net.forwardFeatures(Tensor.randn(new Rng(3), 2, 3, 16, 16), true);
+        assertEquals("[[2, 64, 16, 16], [2, 64, 16, 16], [2, 128, 8, 8], [2, 256, 4, 4], [2, 512, 2, 2], [2, 512]]",
+                out.features().stream().map(t -> Arrays.toString(t.shape())).toList().toString());
+        assertArrayEquals(new int[] {2, 10}, out.logits().shape());
+        F.crossEntropy(out.logits(), new int[] {1, 9}).backward();
+        assertGradients("ResNet v2 [1, 1, 1, 1]", net);
     }
 }
