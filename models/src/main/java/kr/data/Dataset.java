@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * A labelled image data set held as 8-bit pixels in CHW order (what CIFAR, image folders and IDX
- * files all reduce to). Normalisation and augmentation happen when batches are built.
+ * files all reduce to). Normalisation and augmentation happen when batches are built, possibly on
+ * several {@link Loader} threads at once, so {@link #image} must be safe to call concurrently.
  */
 public interface Dataset {
     int size();

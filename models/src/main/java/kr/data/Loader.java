@@ -1,21 +1,29 @@
 package kr.data;
 
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import kr.engine.Rng;
 import kr.engine.Tensor;
 
 /**
  * Turns a {@link Dataset} into normalized, augmented mini-batches. Every random choice is derived
  * from (seed, epoch, sample index), so epoch e is the same whether run straight through or resumed
- * at any batch, and whatever the number of worker threads.
+ * at any batch, and whatever the number of worker threads. With {@code workers > 0} that many
+ * background threads build the next batches while the caller trains on the current one; batches
+ * still arrive in order. {@link #close} stops the threads (they are daemons, so forgetting it only
+ * keeps them idle).
  *
  * <pre>{@code
  * Loader train = new Loader(ds, new Loader.Options(128, true, false, Augment.CIFAR, Loader.CIFAR10_MEAN, Loader.CIFAR10_STD, 2), 42);
  * for (Iterator<Batch> it = train.epoch(0, 0); it.hasNext(); ) { Batch b = it.next(); ... }
  * }</pre>
  */
-public final class Loader {
+public final class Loader implements AutoCloseable {
     public static final float[] CIFAR10_MEAN = {0.4914f, 0.4822f, 0.4465f};
     public static final float[] CIFAR10_STD = {0.2470f, 0.2435f, 0.2616f};
     public static final float[] CIFAR100_MEAN = {0.5071f, 0.4867f, 0.4408f};
@@ -32,6 +40,7 @@ public final class Loader {
     private final Dataset ds;
     private final Options o;
     private final long seed;
+    private ExecutorService pool;
 
     public Loader(Dataset ds, Options o, long seed) {
         this.ds = ds;
@@ -59,24 +68,82 @@ public final class Loader {
         return idx;
     }
 
-    /** Batches {@code startBatch..} of {@code epoch}. */
+    /** Batches {@code startBatch..} of {@code epoch}, prepared ahead by the workers if there are any. */
     public Iterator<Batch> epoch(int epoch, int startBatch) {
         int[] order = order(epoch);
         int total = batchesPerEpoch();
+        if (o.workers() == 0) {
+            return new Iterator<>() {
+                int b = startBatch;
+
+                @Override
+                public boolean hasNext() {
+                    return b < total;
+                }
+
+                @Override
+                public Batch next() {
+                    if (!hasNext()) throw new NoSuchElementException();
+                    return build(epoch, order, b++);
+                }
+            };
+        }
+        ExecutorService ex = pool();
+        int ahead = 2 * o.workers(); // enough to keep every worker busy while the caller consumes
         return new Iterator<>() {
-            int b = startBatch;
+            final ArrayDeque<Future<Batch>> queue = new ArrayDeque<>();
+            int submitted = startBatch;
+
+            {
+                fill();
+            }
+
+            private void fill() {
+                while (queue.size() < ahead && submitted < total) {
+                    int b = submitted++;
+                    queue.add(ex.submit(() -> build(epoch, order, b)));
+                }
+            }
 
             @Override
             public boolean hasNext() {
-                return b < total;
+                return !queue.isEmpty();
             }
 
             @Override
             public Batch next() {
                 if (!hasNext()) throw new NoSuchElementException();
-                return build(epoch, order, b++);
+                Future<Batch> f = queue.poll();
+                fill();
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("[loader] interrupted while waiting for a batch", e);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new IllegalStateException("[loader] building a batch failed: " + e.getCause(), e.getCause());
+                }
             }
         };
+    }
+
+    private synchronized ExecutorService pool() {
+        if (pool == null) {
+            pool = Executors.newFixedThreadPool(o.workers(), r -> {
+                Thread t = new Thread(r, "kr-loader");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return pool;
+    }
+
+    /** Stops the worker threads; a later epoch starts new ones. */
+    @Override
+    public synchronized void close() {
+        if (pool != null) pool.shutdownNow();
+        pool = null;
     }
 
     /** Builds batch {@code b} of an epoch with the given order. */
@@ -115,7 +182,7 @@ public final class Loader {
                 for (int y = 0; y < h; y++) {
                     int sy = y + dy;
                     for (int x = 0; x < w; x++) {
-                        int sx = flip ? w - 1 - (x + dx) : x + dx;
+                        int sx = (flip ? w - 1 - x : x) + dx; // crop, then mirror the crop
                         float v;
                         if (sy < 0 || sy >= h || sx < 0 || sx >= w) v = shift[ch]; // zero pixel, normalized
                         else v = (px[ch * plane + sy * w + sx] & 0xff) * scale[ch] + shift[ch];

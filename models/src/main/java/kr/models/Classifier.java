@@ -21,4 +21,12 @@ public abstract class Classifier extends Module {
     }
 
     public abstract int numClasses();
+
+    /**
+     * Multiply-accumulates of the convolutions and linear layers for one image at the input size
+     * the network was designed for (32x32 for the CIFAR zoo), or -1 when a model does not know.
+     */
+    public long macs() {
+        return -1;
+    }
 }
