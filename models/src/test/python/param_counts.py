@@ -7,7 +7,7 @@ wrn.py, vgg.py, mobilenetv2.py): same module names, shapes and forward order. Th
   models/src/test/resources/param_counts.json
       per model and class count (10, 100): parameter count, multiply-accumulates per 32x32 image
       (conv + linear, counted by forward hooks) and the state-dict keys with shapes
-      (num_batches_tracked left out: kr's BatchNorm2d does not keep it);
+      (num_batches_tracked included: kr's BatchNorm2d keeps it too);
   models/src/test/resources/golden/<model>.safetensors
       10 classes: weights (F16, so the files stay small; the reference ran on the same rounded
       values), random running statistics, an input [2, 3, 32, 32], and the logits in eval and in
@@ -390,7 +390,7 @@ def main():
         entry = {}
         for classes in (10, 100):
             net = build(name, classes)
-            sd = {k: list(v.shape) for k, v in net.state_dict().items() if not k.endswith('num_batches_tracked')}
+            sd = {k: list(v.shape) for k, v in net.state_dict().items()}
             net.eval()
             with torch.no_grad():
                 feats, pre, _ = net(torch.zeros(2, 3, 32, 32))
