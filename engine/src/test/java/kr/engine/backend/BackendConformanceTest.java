@@ -338,6 +338,12 @@ class BackendConformanceTest {
             env.check(Tolerances.EXACT, "special max", env.be.reduce(ReduceOp.MAX, x.c(), last), REF.reduce(ReduceOp.MAX, x.r(), last));
             env.check(Tolerances.EXACT, "special argmax", env.be.argmax(x.c(), shape.length - 1), REF.argmax(x.r(), shape.length - 1));
         }
+        for (Pool2dParams p : new Pool2dParams[] {Pool2dParams.of(2, 2, 0), Pool2dParams.of(3, 2, 1), new Pool2dParams(2, 2, 2, 2, 0, 0, true, true)}) {
+            In x = env.special(s(2, 3, 7, 8), View.CONTIGUOUS, -3, 3);
+            Tensor[] got = env.be.maxPool2d(x.c(), p), exp = REF.maxPool2d(x.r(), p);
+            env.check(Tolerances.EXACT, "special maxPool2d " + p, got[0], exp[0]);
+            env.check(Tolerances.EXACT, "special maxPool2d argmax " + p, got[1], exp[1]);
+        }
     }
 
     @ParameterizedTest
