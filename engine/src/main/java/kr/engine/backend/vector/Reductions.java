@@ -40,8 +40,9 @@ final class Reductions {
             }
         }
         long[] blk = canonical(size, red, nb); // {Ko, Rm, Ki, Ri} or null
-        Tensor in = Vec.dense(x);
-        if (blk == null) { // permute to [kept..., reduced...] and copy: one trailing reduction
+        Tensor in;
+        if (blk != null) in = Vec.dense(x);
+        else { // permute to [kept..., reduced...] and copy: one trailing reduction
             int r = xs.length, k = 0;
             int[] perm = new int[r];
             for (int d = 0; d < r; d++) if (!dims[d]) perm[k++] = d;
