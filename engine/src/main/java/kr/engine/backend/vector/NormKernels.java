@@ -196,10 +196,14 @@ final class NormKernels {
 
     private static void logSoftmaxRow(float[] a, int ao, float[] y, int yo, int n) {
         float mx = Vec.maxRuns(a, ao, 1, 0, n);
-        FloatVector mv = FloatVector.broadcast(S, mx), acc = FloatVector.zero(S);
+        FloatVector mv = FloatVector.broadcast(S, mx);
+        double s = 0;
         int i = 0, ub = S.loopBound(n);
-        for (; i < ub; i += L) acc = acc.add(FloatVector.fromArray(S, a, ao + i).sub(mv).lanewise(VectorOperators.EXP));
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        while (i < ub) { // float32 lanes, flushed into the double sum every FLUSH elements
+            FloatVector acc = FloatVector.zero(S);
+            for (int end = Math.min(ub, i + FLUSH); i < end; i += L) acc = acc.add(FloatVector.fromArray(S, a, ao + i).sub(mv).lanewise(VectorOperators.EXP));
+            s += acc.reduceLanes(VectorOperators.ADD);
+        }
         for (; i < n; i++) s += Math.exp(a[ao + i] - mx);
         float lse = (float) (mx + Math.log(s));
         for (i = 0; i < ub; i += L) FloatVector.fromArray(S, a, ao + i).sub(lse).intoArray(y, yo + i);
@@ -216,6 +220,7 @@ final class NormKernels {
             for (; j < ub; j += L) FloatVector.fromArray(S, mx, j).max(FloatVector.fromArray(S, a, o + j)).intoArray(mx, j);
             for (; j < len; j++) mx[j] = Math.max(mx[j], a[o + j]);
         }
+        double[] tot = new double[len];
         for (int k = 0; k < n; k++) {
             int o = ao + k * stride, j = 0;
             for (; j < ub; j += L) {
@@ -223,8 +228,14 @@ final class NormKernels {
                 FloatVector.fromArray(S, sum, j).add(e).intoArray(sum, j);
             }
             for (; j < len; j++) sum[j] += (float) Math.exp(a[o + j] - mx[j]);
+            if ((k + 1) % 64 == 0 || k == n - 1) { // flush the float32 partial sums into doubles
+                for (j = 0; j < len; j++) {
+                    tot[j] += sum[j];
+                    sum[j] = 0;
+                }
+            }
         }
-        for (int j = 0; j < len; j++) mx[j] = (float) (mx[j] + Math.log(sum[j])); // mx now holds logsumexp
+        for (int j = 0; j < len; j++) mx[j] = (float) (mx[j] + Math.log(tot[j])); // mx now holds logsumexp
         for (int k = 0; k < n; k++) {
             int o = ao + k * stride, w = yo + k * stride, j = 0;
             for (; j < ub; j += L) FloatVector.fromArray(S, a, o + j).sub(FloatVector.fromArray(S, mx, j)).intoArray(y, w + j);

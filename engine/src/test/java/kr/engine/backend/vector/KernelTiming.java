@@ -12,6 +12,7 @@ import kr.engine.backend.CompareOp;
 import kr.engine.backend.Pool2dParams;
 import kr.engine.backend.ReduceOp;
 import kr.engine.backend.UnaryOp;
+import kr.nn.F;
 
 /**
  * A rough, JMH-free timing of the vector kernels against the scalar reference on ResNet-sized
@@ -48,6 +49,20 @@ public final class KernelTiming {
                 new Case("batchNorm fwd+bwd [128,16,32,32]", be -> {
                     Tensor[] r = be.batchNorm(x, gamma, beta, 1e-5);
                     return be.batchNormBackward(g, x, gamma, r[1], r[2]);
+                }),
+                new Case("batchNorm fwd+bwd autograd (F.batchNorm)", be -> {
+                    try (var s = Backends.use(be.name())) {
+                        Tensor xr = x.detach().requiresGrad(true), gr = gamma.detach().requiresGrad(true), br = beta.detach().requiresGrad(true);
+                        F.batchNorm(xr, null, null, gr, br, true, 0.1, 1e-5).backward(g);
+                        return xr.grad();
+                    }
+                }),
+                new Case("relu fwd+bwd autograd (x.relu())", be -> {
+                    try (var s = Backends.use(be.name())) {
+                        Tensor xr = x.detach().requiresGrad(true);
+                        xr.relu().backward(g);
+                        return xr.grad();
+                    }
                 }),
                 new Case("batchNorm fwd", be -> be.batchNorm(x, gamma, beta, 1e-5)),
                 new Case("batchNorm bwd", be -> be.batchNormBackward(g, x, gamma, bn[1], bn[2])),
