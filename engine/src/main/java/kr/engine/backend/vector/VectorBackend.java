@@ -13,6 +13,10 @@ import kr.engine.backend.scalar.ScalarBackend;
  * The fast CPU backend: float32 kernels on the Vector API ({@code jdk.incubator.vector}),
  * multi-threaded through {@link Parallel}. Anything it does not specialise (float64, unusual
  * layouts) falls through to the reference implementation it extends.
+ *
+ * <p>Kernels live in {@code Elementwise} (any strided/broadcast layout via {@code StridedRuns}),
+ * {@code Reductions}, {@code NormKernels} (batchNorm, logSoftmax), {@code PoolKernels} and
+ * {@code OptimKernels}; {@code BackendConformanceTest} checks every one against the reference.
  */
 public class VectorBackend extends ScalarBackend {
     @Override
