@@ -227,27 +227,12 @@ final class Elementwise {
         float[] as = Vec.floats(a), bs = Vec.floats(b), y = new float[Shapes.numel(out)];
         StridedRuns r = runs(out, a, b);
         int sa = r.innerStride(1), sb = r.innerStride(2);
+        // a broadcast operand (x > 0) is filled into an L1-resident tile: compare is bound by the memory traffic of x and y
         r.forEach(GRAIN, (pos, len, tile) -> {
-            if (sa == 1 && sb == 1) compareDense(op, as, pos[1], bs, pos[2], y, pos[0], len);
-            else if (sa == 1 && sb == 0) compareScalar(op, as, pos[1], bs[pos[2]], y, pos[0], len);
-            else if (sa == 0 && sb == 1) compareScalar(swapped(op), bs, pos[2], as[pos[1]], y, pos[0], len);
-            else {
-                float[] pa = sa == 1 ? as : tile.pack(0, as, pos[1], sa, len), pb = sb == 1 ? bs : tile.pack(1, bs, pos[2], sb, len);
-                compareDense(op, pa, sa == 1 ? pos[1] : 0, pb, sb == 1 ? pos[2] : 0, y, pos[0], len);
-            }
+            float[] pa = sa == 1 ? as : tile.pack(0, as, pos[1], sa, len), pb = sb == 1 ? bs : tile.pack(1, bs, pos[2], sb, len);
+            compareDense(op, pa, sa == 1 ? pos[1] : 0, pb, sb == 1 ? pos[2] : 0, y, pos[0], len);
         });
         return Vec.wrap(y, out);
-    }
-
-    /** The op with its operands exchanged: {@code s < b} is {@code b > s} (also for NaN). */
-    private static CompareOp swapped(CompareOp op) {
-        switch (op) {
-            case LT: return CompareOp.GT;
-            case LE: return CompareOp.GE;
-            case GT: return CompareOp.LT;
-            case GE: return CompareOp.LE;
-            default: return op;
-        }
     }
 
     private static void compareDense(CompareOp op, float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
@@ -282,35 +267,6 @@ final class Elementwise {
                 throw new AssertionError(op);
         }
         for (; i < n; i++) y[yo + i] = op.test(a[ao + i], b[bo + i]) ? 1f : 0f;
-    }
-
-    /** {@code a[i] op s}, e.g. the mask {@code x > 0} of relu's gradient. */
-    private static void compareScalar(CompareOp op, float[] a, int ao, float s, float[] y, int yo, int n) {
-        int i = 0, ub = S.loopBound(n);
-        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
-        switch (op) {
-            case EQ:
-                for (; i < ub; i += L) zero.blend(one, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.EQ, s)).intoArray(y, yo + i);
-                break;
-            case NE:
-                for (; i < ub; i += L) zero.blend(one, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.NE, s)).intoArray(y, yo + i);
-                break;
-            case LT:
-                for (; i < ub; i += L) zero.blend(one, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.LT, s)).intoArray(y, yo + i);
-                break;
-            case LE:
-                for (; i < ub; i += L) zero.blend(one, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.LE, s)).intoArray(y, yo + i);
-                break;
-            case GT:
-                for (; i < ub; i += L) zero.blend(one, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.GT, s)).intoArray(y, yo + i);
-                break;
-            case GE:
-                for (; i < ub; i += L) zero.blend(one, FloatVector.fromArray(S, a, ao + i).compare(VectorOperators.GE, s)).intoArray(y, yo + i);
-                break;
-            default:
-                throw new AssertionError(op);
-        }
-        for (; i < n; i++) y[yo + i] = op.test(a[ao + i], s) ? 1f : 0f;
     }
 
     static Tensor where(Tensor cond, Tensor a, Tensor b, int[] out) {
