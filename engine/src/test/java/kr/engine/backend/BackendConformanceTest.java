@@ -382,6 +382,29 @@ class BackendConformanceTest {
             }
     }
 
+    /** Copies of permuted views (NCHW <-> NHWC and other transpositions of a 4-d tensor), into fresh and into strided destinations. */
+    @ParameterizedTest
+    @MethodSource("targets")
+    void copyPermuted(Target t) {
+        Env env = new Env(t, 22);
+        int[] base = {2, 3, 40, 33};
+        int[][] perms = {{0, 2, 3, 1}, {0, 3, 1, 2}, {3, 2, 1, 0}, {1, 0, 3, 2}, {2, 0, 3, 1}, {0, 1, 3, 2}};
+        for (int[] perm : perms) {
+            In x = env.in(base, -1, 1);
+            int[] ps = new int[4], pst = new int[4], st = x.c().strides();
+            for (int i = 0; i < 4; i++) {
+                ps[i] = base[perm[i]];
+                pst[i] = st[perm[i]];
+            }
+            Tensor c = Tensor.wrap(x.c().storage(), ps, pst, 0), r = Tensor.wrap(x.r().storage(), ps, pst, 0);
+            env.check(Tolerances.EXACT, "copy permuted " + Arrays.toString(perm), env.be.copy(c), REF.copy(r));
+            In dst = env.in(ps, View.STEPPED, -1, 1);
+            env.be.copyInto(dst.c(), c);
+            REF.copyInto(dst.r(), r);
+            env.check(Tolerances.EXACT, "copyInto stepped from permuted " + Arrays.toString(perm), Env.flat(dst.c()), Env.flat(dst.r()));
+        }
+    }
+
     static double[] toDoubles(float[] f) {
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) d[i] = f[i];

@@ -304,11 +304,50 @@ final class Elementwise {
         StridedRuns r = StridedRuns.of(ds, new int[][] {dst.strides(), Shapes.broadcastStrides(src.shape(), src.strides(), ds)},
                 new int[] {dst.offset(), src.offset()});
         int sd = r.innerStride(0), ss = r.innerStride(1);
+        if (sd == 1 && ss != 0 && ss != 1) {
+            for (int j = r.rank() - 2; j >= 0; j--)
+                if (r.stride(1, j) == 1) { // a transposition: copy in tiles so both sides stay in cache
+                    transposeCopy(r, j, d, s);
+                    return;
+                }
+        }
         r.forEach(GRAIN, (pos, len, tile) -> {
             int pd = pos[0], ps = pos[1];
             if (sd == 1 && ss == 1) System.arraycopy(s, ps, d, pd, len);
             else if (sd == 1 && ss == 0) Arrays.fill(d, pd, pd + len, s[ps]);
             else for (int i = 0; i < len; i++) d[pd + i * sd] = s[ps + i * ss];
+        });
+    }
+
+    private static final int TILE = 32;
+
+    /**
+     * Copy where the source is contiguous along collapsed dim {@code j} and the destination along the
+     * last dim: every [dim j, last dim] plane is a transpose, done in TILE x TILE blocks.
+     */
+    private static void transposeCopy(StridedRuns r, int j, float[] d, float[] s) {
+        int rank = r.rank(), last = rank - 1, rows = r.size(j), cols = r.size(last);
+        int dj = r.stride(0, j), ss = r.stride(1, last);
+        int planes = r.numel() / (rows * cols), rowTiles = (rows + TILE - 1) / TILE;
+        Parallel.forRange(planes * rowTiles, Vec.grainFor((long) TILE * cols), (c, lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int plane = t / rowTiles, r0 = (t % rowTiles) * TILE, r1 = Math.min(r0 + TILE, rows);
+                int pd = r.offset(0), ps = r.offset(1);
+                for (int dim = last - 1, q = plane; dim >= 0; dim--) { // unravel the plane over the dims other than j and last
+                    if (dim == j) continue;
+                    int idx = q % r.size(dim);
+                    q /= r.size(dim);
+                    pd += idx * r.stride(0, dim);
+                    ps += idx * r.stride(1, dim);
+                }
+                for (int c0 = 0; c0 < cols; c0 += TILE) {
+                    int c1 = Math.min(c0 + TILE, cols);
+                    for (int row = r0; row < r1; row++) {
+                        int drow = pd + row * dj, srow = ps + row;
+                        for (int col = c0; col < c1; col++) d[drow + col] = s[srow + col * ss];
+                    }
+                }
+            }
         });
     }
 

@@ -84,6 +84,23 @@ final class StridedRuns {
         return numel;
     }
 
+    /** Rank after collapsing (at least 1). */
+    int rank() {
+        return shape.length;
+    }
+
+    int size(int d) {
+        return shape[d];
+    }
+
+    int stride(int k, int d) {
+        return strides[k][d];
+    }
+
+    int offset(int k) {
+        return offsets[k];
+    }
+
     /** Stride of operand k along the run (1 contiguous, 0 broadcast). */
     int innerStride(int k) {
         return strides[k][shape.length - 1];
