@@ -1,11 +1,22 @@
 package kr.engine.backend.vector;
 
+import kr.engine.DType;
+import kr.engine.Tensor;
+import kr.engine.backend.BinaryOp;
+import kr.engine.backend.CompareOp;
+import kr.engine.backend.Pool2dParams;
+import kr.engine.backend.ReduceOp;
+import kr.engine.backend.UnaryOp;
 import kr.engine.backend.scalar.ScalarBackend;
 
 /**
  * The fast CPU backend: float32 kernels on the Vector API ({@code jdk.incubator.vector}),
  * multi-threaded through {@link Parallel}. Anything it does not specialise (float64, unusual
  * layouts) falls through to the reference implementation it extends.
+ *
+ * <p>Kernels live in {@code Elementwise} (any strided/broadcast layout via {@code StridedRuns}),
+ * {@code Reductions}, {@code NormKernels} (batchNorm, logSoftmax), {@code PoolKernels} and
+ * {@code OptimKernels}; {@code BackendConformanceTest} checks every one against the reference.
  */
 public class VectorBackend extends ScalarBackend {
     @Override
@@ -20,6 +31,167 @@ public class VectorBackend extends ScalarBackend {
 
     // ================================================================== elementwise, reductions, normalization,
     // pooling, softmax, structure and in-place kernels go below
+    // Each override takes the float32 fast path (Elementwise, Reductions, NormKernels, PoolKernels,
+    // OptimKernels) and leaves float64 and mixed dtypes to the reference.
+
+    /** Whether every non-null tensor is float32 (then the vector kernels apply). */
+    private static boolean f32(Tensor... ts) {
+        for (Tensor t : ts) if (t != null && t.dtype() != DType.F32) return false;
+        return true;
+    }
+
+    @Override
+    public float[] toFloatArray(Tensor t) {
+        if (!f32(t) || t.isContiguous()) return super.toFloatArray(t);
+        return Vec.floats(Elementwise.copy(t));
+    }
+
+    @Override
+    public Tensor unary(UnaryOp op, Tensor x) {
+        return f32(x) ? Elementwise.unary(op, x) : super.unary(op, x);
+    }
+
+    @Override
+    public Tensor pow(Tensor x, double exponent) {
+        return f32(x) ? Elementwise.pow(x, exponent) : super.pow(x, exponent);
+    }
+
+    @Override
+    public Tensor binary(BinaryOp op, Tensor a, Tensor b, int[] outShape) {
+        return f32(a, b) ? Elementwise.binary(op, a, b, outShape) : super.binary(op, a, b, outShape);
+    }
+
+    @Override
+    public Tensor compare(CompareOp op, Tensor a, Tensor b, int[] outShape) {
+        return f32(a, b) ? Elementwise.compare(op, a, b, outShape) : super.compare(op, a, b, outShape);
+    }
+
+    @Override
+    public Tensor where(Tensor cond, Tensor a, Tensor b, int[] outShape) {
+        return f32(cond, a, b) ? Elementwise.where(cond, a, b, outShape) : super.where(cond, a, b, outShape);
+    }
+
+    @Override
+    public Tensor copy(Tensor x) {
+        return f32(x) ? Elementwise.copy(x) : super.copy(x);
+    }
+
+    @Override
+    public Tensor cast(Tensor x, DType dtype) {
+        if (!f32(x)) return super.cast(x, dtype);
+        return dtype == DType.F32 ? Elementwise.copy(x) : Elementwise.toF64(x);
+    }
+
+    @Override
+    public Tensor reduce(ReduceOp op, Tensor x, boolean[] dims) {
+        return f32(x) && x.numel() > 0 ? Reductions.reduce(op, x, dims) : super.reduce(op, x, dims);
+    }
+
+    @Override
+    public Tensor argmax(Tensor x, int dim) {
+        // indices are stored as float32 values, exact below 2^24
+        return f32(x) && x.shape(dim) <= (1 << 24) ? Reductions.argmax(x, dim) : super.argmax(x, dim);
+    }
+
+    @Override
+    public double sumOfSquares(Tensor x) {
+        return f32(x) ? Reductions.sumOfSquares(x) : super.sumOfSquares(x);
+    }
+
+    @Override
+    public long firstNonFinite(Tensor x) {
+        return f32(x) ? Reductions.firstNonFinite(x) : super.firstNonFinite(x);
+    }
+
+    @Override
+    public Tensor[] batchNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        return f32(x, gamma, beta) ? NormKernels.batchNorm(x, gamma, beta, eps) : super.batchNorm(x, gamma, beta, eps);
+    }
+
+    @Override
+    public Tensor[] batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor invstd) {
+        return f32(gy, x, gamma, mean, invstd) ? NormKernels.batchNormBackward(gy, x, gamma, mean, invstd)
+                : super.batchNormBackward(gy, x, gamma, mean, invstd);
+    }
+
+    @Override
+    public Tensor logSoftmax(Tensor x, int dim) {
+        return f32(x) ? NormKernels.logSoftmax(x, dim) : super.logSoftmax(x, dim);
+    }
+
+    @Override
+    public Tensor[] maxPool2d(Tensor x, Pool2dParams p) {
+        // the argmax plane index is stored as float32, exact below 2^24
+        return f32(x) && x.shape(2) * x.shape(3) <= (1 << 24) ? PoolKernels.maxPool2d(x, p) : super.maxPool2d(x, p);
+    }
+
+    @Override
+    public Tensor maxPool2dBackward(Tensor gy, Tensor argmax, int[] xShape) {
+        return f32(gy, argmax) ? PoolKernels.maxPool2dBackward(gy, argmax, xShape) : super.maxPool2dBackward(gy, argmax, xShape);
+    }
+
+    /** PyTorch's divisor of every output window, computed once per call. */
+    private static int[] avgDivisors(Pool2dParams p, int h, int w, int ho, int wo) {
+        int[] div = new int[ho * wo];
+        for (int oy = 0; oy < ho; oy++)
+            for (int ox = 0; ox < wo; ox++) div[oy * wo + ox] = avgDivisor(p, h, w, oy, ox);
+        return div;
+    }
+
+    @Override
+    public Tensor avgPool2d(Tensor x, Pool2dParams p) {
+        if (!f32(x)) return super.avgPool2d(x, p);
+        int h = x.shape(2), w = x.shape(3);
+        return PoolKernels.avgPool2d(x, p, avgDivisors(p, h, w, p.outH(h), p.outW(w)));
+    }
+
+    @Override
+    public Tensor avgPool2dBackward(Tensor gy, int[] xShape, Pool2dParams p) {
+        if (!f32(gy)) return super.avgPool2dBackward(gy, xShape, p);
+        return PoolKernels.avgPool2dBackward(gy, xShape, p, avgDivisors(p, xShape[2], xShape[3], gy.shape(2), gy.shape(3)));
+    }
+
+    // concat and pad are inherited: the reference composes them from full() and copyInto(), which
+    // dispatch to the vector copy below.
+
+    @Override
+    public void copyInto(Tensor dst, Tensor src) {
+        if (!f32(dst, src)) {
+            super.copyInto(dst, src);
+            return;
+        }
+        // the kernel writes while it reads: copy a source that shares dst's storage first
+        Elementwise.copyInto(dst, src.storage() == dst.storage() ? Elementwise.copy(src) : src);
+    }
+
+    @Override
+    public void addInto(Tensor dst, Tensor src, double alpha) {
+        if (f32(dst, src) && dst.isContiguous()) Elementwise.addInto(dst, src.storage() == dst.storage() ? Elementwise.copy(src) : src, alpha);
+        else super.addInto(dst, src, alpha);
+    }
+
+    @Override
+    public void scaleInPlace(Tensor dst, double alpha) {
+        if (f32(dst) && dst.isContiguous()) Elementwise.scaleInPlace(dst, alpha);
+        else super.scaleInPlace(dst, alpha);
+    }
+
+    @Override
+    public void sgdStep(Tensor p, Tensor g, Tensor buf, double lr, double momentum, double dampening, double weightDecay,
+            boolean nesterov, boolean firstStep) {
+        requireDense("sgd", p, buf);
+        if (f32(p, g, buf) && (momentum == 0 || buf != null))
+            OptimKernels.sgdStep(p, g, buf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+        else super.sgdStep(p, g, buf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+    }
+
+    @Override
+    public void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps, double weightDecay,
+            boolean decoupled, long step) {
+        requireDense("adam", p, m, v);
+        if (f32(p, g, m, v)) OptimKernels.adamStep(p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
+        else super.adamStep(p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
+    }
 
     // ================================================================== end
 }
