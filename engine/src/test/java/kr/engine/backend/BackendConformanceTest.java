@@ -704,6 +704,24 @@ class BackendConformanceTest {
                 }
     }
 
+    @ParameterizedTest
+    @MethodSource("targets")
+    void sparseRecoding(Target t) {
+        Env env = new Env(t, 20);
+        for (int[] shape : List.of(s(17), s(16, 8, 3, 3), s(40000)))
+            for (double rho : new double[] {0.1, 0.5, 1.0}) {
+                In g = env.in(shape, -1, 1), w = env.in(shape, View.TRANSPOSED, -1, 1), a = env.in(shape, -1, 1);
+                double[] mags = a.r().abs().toDoubleArray();
+                Arrays.sort(mags);
+                double thr = mags[mags.length - (int) Math.ceil(rho * mags.length)];
+                String what = Arrays.toString(shape) + " rho " + rho;
+                double sc = env.be.sparseRecoding(g.c(), w.c(), a.c(), thr, 0.05);
+                double sr = REF.sparseRecoding(g.r(), w.r(), a.r(), thr, 0.05);
+                env.check(Tolerances.UPDATE, "sparseRecoding grad " + what, g.c(), g.r());
+                env.check(Tolerances.SUM, "sparseRecoding sum " + what, Tensor.of(new float[] {(float) sc}), Tensor.of(new double[] {sr}));
+            }
+    }
+
     // ------------------------------------------------------------------ end to end through Tensor ops
 
     /** Runs {@code f} forward and backward on the target (float32) and on the reference (float64) and compares output and gradients. */

@@ -194,4 +194,10 @@ public class VectorBackend extends ScalarBackend {
     }
 
     // ================================================================== end
+
+    @Override
+    public double sparseRecoding(Tensor grad, Tensor w, Tensor prior, double threshold, double beta) {
+        requireDense("sparse_recoding", grad);
+        return f32(grad, w, prior) ? KrKernels.sparseRecoding(grad, w, prior, threshold, beta) : super.sparseRecoding(grad, w, prior, threshold, beta);
+    }
 }
