@@ -68,10 +68,12 @@ public final class LearningCurves {
         s.text(x0 - 44, TOP + PH / 2.0, name, "middle", 12, -90);
         series(s, ex, tr, X, Y, TRAIN, "6,4");
         series(s, ex, te, X, Y, TEST, null);
-        s.line(x0 + PW - 110, TOP + 14, x0 + PW - 85, TOP + 14, TRAIN, 2);
-        s.text(x0 + PW - 80, TOP + 18, "train", "start", 11, 0);
-        s.line(x0 + PW - 110, TOP + 30, x0 + PW - 85, TOP + 30, TEST, 2);
-        s.text(x0 + PW - 80, TOP + 34, "test", "start", 11, 0);
+        // legend in the corner the curves leave free: top right for falling loss, bottom right for rising accuracy
+        double ly = zeroBased ? TOP + PH - 40 : TOP + 14;
+        s.polyline(new double[] {x0 + PW - 110, x0 + PW - 85}, new double[] {ly, ly}, TRAIN, 2, "6,4");
+        s.text(x0 + PW - 80, ly + 4, "train", "start", 11, 0);
+        s.line(x0 + PW - 110, ly + 16, x0 + PW - 85, ly + 16, TEST, 2);
+        s.text(x0 + PW - 80, ly + 20, "test", "start", 11, 0);
     }
 
     private static void series(Svg s, double[] ex, double[] v, java.util.function.DoubleUnaryOperator X, java.util.function.DoubleUnaryOperator Y,

@@ -24,7 +24,7 @@ public record RunData(Loader train, Loader test) {
     }
 
     /** Per-channel mean and std for {@code name} (auto: CIFAR-100 statistics for 100 classes, CIFAR-10's otherwise). */
-    static float[][] normalization(String name, int channels, int classes) {
+    public static float[][] normalization(String name, int channels, int classes) {
         if (name.equals("none")) {
             float[] m = new float[channels], s = new float[channels];
             Arrays.fill(s, 1f);

@@ -23,7 +23,7 @@ class LearningCurvesTest {
                 new EpochMetrics(3, 0.01, 1.2, 0.6, 1.4, 0.52, 0.95, 10, 100, Map.of()));
         Document d = parse(LearningCurves.svg(h, "net <on> \"data\" & more"));
         assertEquals("svg", d.getDocumentElement().getTagName());
-        assertEquals(4, d.getElementsByTagName("polyline").getLength(), "train and test, in two panels");
+        assertEquals(6, d.getElementsByTagName("polyline").getLength(), "train and test in two panels, plus the dashed train legend lines");
         String points = d.getElementsByTagName("polyline").item(0).getAttributes().getNamedItem("points").getNodeValue();
         assertEquals(3, points.split(" ").length);
         assertTrue(d.getDocumentElement().getTextContent().contains("net <on> \"data\" & more"), "title escaped and restored");
