@@ -55,7 +55,7 @@ class DemoCnn(nn.Module):
 
 def main(weights_path, io_path):
     sd, meta = read_safetensors(weights_path)
-    io, _ = read_safetensors(io_path)
+    io, io_meta = read_safetensors(io_path)
     c1, cin = sd["conv1.weight"].shape[:2]
     c2, c3, classes = sd["conv2.weight"].shape[0], sd["conv3.weight"].shape[0], sd["fc.weight"].shape[0]
     net = DemoCnn(cin, c1, c2, c3, classes)
@@ -82,6 +82,11 @@ def main(weights_path, io_path):
     for i in range(min(2, x.shape[0])):
         print(f"  row {i} kr    " + " ".join(f"{v:8.4f}" for v in kr_logits[i].tolist()))
         print(f"  row {i} torch " + " ".join(f"{v:8.4f}" for v in torch_logits[i].tolist()))
+    if "labels" in io_meta:  # kr eval --dump-logits stores the labels: compare accuracies too
+        labels = torch.tensor(json.loads(io_meta["labels"]))
+        acc_kr = (kr_logits.argmax(1) == labels).float().mean().item()
+        acc_torch = (torch_logits.argmax(1) == labels).float().mean().item()
+        print(f"accuracy on these {len(labels)} images: kr {100 * acc_kr:.2f}%, torch {100 * acc_torch:.2f}%")
     ok = diff.max().item() <= 1e-4 * max(1.0, scale) and agree == 1.0
     print("OK: PyTorch reproduces kr's logits" if ok else "FAIL: logits differ")
     return 0 if ok else 1

@@ -112,19 +112,23 @@ final class EvalCommand implements Callable<Integer> {
 
     private void dump(Classifier net, Loader loader, Device device) throws java.io.IOException {
         int n = Math.min(dumpCount, loader.dataset().size());
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Batch b = loader.build(0, order, 0);
-        Tensor x = b.images();
+        List<Tensor> xs = new java.util.ArrayList<>(), ys = new java.util.ArrayList<>();
+        List<Integer> labels = new java.util.ArrayList<>();
         net.eval();
-        Tensor logits;
         try (var ng = Grad.noGrad()) {
-            logits = net.forward(x.to(device)).to(Device.CPU);
+            for (var it = loader.epoch(0, 0); it.hasNext() && labels.size() < n; ) {
+                Batch b = it.next();
+                int k = Math.min(b.labels().length, n - labels.size());
+                Tensor x = b.images().narrow(0, 0, k).contiguous();
+                xs.add(x);
+                ys.add(net.forward(x.to(device)).to(Device.CPU));
+                for (int i = 0; i < k; i++) labels.add(b.labels()[i]);
+            }
         }
         Map<String, Tensor> io = new LinkedHashMap<>();
-        io.put("input", x);
-        io.put("logits", logits);
-        SafeTensors.write(dumpLogits, io, Map.of("labels", Json.write(b.labels())));
+        io.put("input", Tensor.cat(xs, 0));
+        io.put("logits", Tensor.cat(ys, 0));
+        SafeTensors.write(dumpLogits, io, Map.of("labels", Json.write(labels)));
         main.out.println("wrote " + n + " inputs and logits to " + dumpLogits);
     }
 
