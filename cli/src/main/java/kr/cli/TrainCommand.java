@@ -174,7 +174,7 @@ final class TrainCommand implements Callable<Integer> {
         Init.manualSeed(cfg.seed);
         Classifier net = Zoo.create(cfg.model, train.numClasses());
         RunData d = RunData.of(cfg, train, test);
-        main.out.printf(Locale.ROOT, "%s %s (%,d parameters) on %s: %,d train / %,d test images, %d classes; %d epochs of %d steps; backend %s, %d threads; -> %s%n",
+        main.out.printf(Locale.ROOT, "%s %s (%,d parameters) on %s: %,d train / %,d test images, %d classes; %d epoch(s) of %d steps; backend %s, %d thread(s); -> %s%n",
                 resume ? "resuming" : "training", cfg.model, net.parameterCount(), cfg.data, d.train().dataset().size(), d.test().dataset().size(),
                 train.numClasses(), cfg.epochs, d.train().batchesPerEpoch(), engine.backend(), engine.threads(), cfg.out);
         Trainer t = new Trainer(cfg, net, d.train(), d.test(), Path.of(cfg.out)).progress(progress).log(main.out);

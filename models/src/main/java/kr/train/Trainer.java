@@ -154,8 +154,8 @@ public final class Trainer {
             throw new CheckpointException("[checkpoint] " + where + " stopped at step " + step + " of an epoch that now has " + train.batchesPerEpoch()
                     + " steps: the data or batch size changed");
         if (log != null)
-            log.printf(Locale.ROOT, "resuming %s at epoch %d step %d/%d (best test acc so far %.2f%%)%n", out, epoch + 1, step, train.batchesPerEpoch(),
-                    100 * Math.max(0, bestAcc));
+            log.printf(Locale.ROOT, "resuming %s at epoch %d step %d/%d (%s)%n", out, epoch + 1, step, train.batchesPerEpoch(),
+                    bestEpoch == 0 ? "no epoch finished yet" : String.format(Locale.ROOT, "best test acc so far %.2f%% at epoch %d", 100 * bestAcc, bestEpoch));
         return loop();
     }
 
