@@ -158,6 +158,16 @@ class CliTest {
     }
 
     @Test
+    void evalOfACheckpointThatDoesNotFitListsTheTensors() throws IOException {
+        Init.manualSeed(1);
+        Path w = tmp.resolve("hundred.safetensors");
+        SafeTensors.write(w, Zoo.demoCnn(100).stateDict(), Map.of("kr.model", "democnn"));
+        Run r = kr("eval", "--checkpoint", w.toString(), "--data", data.toString());
+        assertEquals(Main.CHECKPOINT, r.code);
+        assertTrue(r.err.contains("hundred.safetensors does not fit DemoCnn:\n  shape mismatch fc.weight: checkpoint [100, 32] vs model [10, 32]"), r.err);
+    }
+
+    @Test
     void modelsListsTheDemoNetwork() {
         Run r = kr("models", "--classes", "10");
         assertEquals(0, r.code);
