@@ -7,6 +7,7 @@ import kr.train.DemoCnn;
 import kr.train.Progress;
 import kr.train.TrainConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -30,11 +31,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: all cores).")
-    Integer threads;
-
-    @Option(names = "--backend", paramLabel = "NAME", description = "CPU backend: vector (default) or scalar.")
-    String backend;
+    @Mixin
+    EngineOptions engine;
 
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto", description = "auto, tty, plain or off (default: ${DEFAULT-VALUE}).")
     String progress;
@@ -60,8 +58,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig c = config(epochs, seed);
-        c.threads = threads;
-        c.backend = backend;
+        c.threads = engine.threads;
+        c.backend = engine.backend;
+        c.device = engine.device;
         c.out = out != null ? out : "runs/demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         c.validate();
         long t0 = System.nanoTime();

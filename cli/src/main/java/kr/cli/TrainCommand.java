@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -119,14 +120,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Seed of initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: all cores). Fixed threads give bit-reproducible runs.")
-    Integer threads;
-
-    @Option(names = "--backend", paramLabel = "NAME", description = "CPU backend: vector (default) or scalar (the float64 reference, slow).")
-    String backend;
-
-    @Option(names = "--device", paramLabel = "DEV", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    EngineOptions engine; // --threads, --backend, --device: read through the parse result like every setting
 
     @Option(names = "--workers", paramLabel = "N", description = "Threads preparing batches ahead (default: ${DEFAULT-VALUE}).")
     int workers;
@@ -149,14 +144,19 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = new TrainConfig();
         Map<String, Object> file = config == null ? Map.of() : TrainConfig.readFile(config);
         String outDir = (String) flags.getOrDefault("out", file.get("out"));
+        Map<String, Object> st = null;
         if (resume) {
             if (outDir == null) throw new ConfigException("[train] --resume needs the run directory: --out DIR");
             Path state = Path.of(outDir, "checkpoints", Checkpoints.LAST);
             if (!Files.exists(state)) throw new CheckpointException("[train] nothing to resume: " + state + " does not exist");
-            Object saved = Json.parseObject(Files.readString(state)).get("config");
-            if (saved instanceof Map<?, ?> m) cfg.apply(castMap(m));
+            st = Json.parseObject(Files.readString(state));
+            if (st.get("config") instanceof Map<?, ?> m) cfg.apply(castMap(m)); // the run's own settings first
         }
         cfg.apply(file).apply(flags);
+        if (st != null && st.get("epoch") instanceof Number done && done.intValue() >= cfg.epochs && Long.valueOf(0).equals(st.get("step"))) {
+            main.out.println("nothing to do: " + outDir + " has finished its " + done + " epochs (raise --epochs to continue it)");
+            return Main.OK;
+        }
         if (cfg.out == null && cfg.model != null) cfg.out = "runs/" + cfg.model;
         cfg.validate();
         Path runDir = Path.of(cfg.out);
@@ -179,10 +179,6 @@ final class TrainCommand implements Callable<Integer> {
                 train.numClasses(), cfg.epochs, d.train().batchesPerEpoch(), engine.backend(), engine.threads(), cfg.out);
         Trainer t = new Trainer(cfg, net, d.train(), d.test(), Path.of(cfg.out)).progress(progress).log(main.out);
         Trainer.Result r = resume ? t.resume() : t.run();
-        if (r.last() == null) {
-            main.out.println("nothing to do: the run already has " + cfg.epochs + " epochs (raise --epochs to continue)");
-            return Main.OK;
-        }
         main.out.printf(Locale.ROOT, "done: final test accuracy %.2f%% (top-5 %.2f%%), best %.2f%% at epoch %d; results in %s (metrics.jsonl, curves.svg, checkpoints/)%n",
                 100 * r.last().testAcc(), 100 * r.last().testTop5(), 100 * r.bestAcc(), r.bestEpoch(), cfg.out);
         return Main.OK;

@@ -117,6 +117,9 @@ class CliTest {
         assertTrue(r.out.contains("resuming") && r.out.contains("epoch 2/2"), r.out);
         assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
         assertEquals(0.02, (double) Json.parseObject(Files.readString(out.resolve("config.json"))).get("lr"), "resume keeps the saved settings");
+        r = kr("train", "--resume", "--out", out.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("nothing to do"), r.out);
 
         r = kr("eval", "--checkpoint", out.toString(), "--json", "--dump-logits", tmp.resolve("io.safetensors").toString(), "--dump-count", "3");
         assertEquals(0, r.code, r.err);
