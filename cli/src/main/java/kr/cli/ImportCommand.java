@@ -1,0 +1,90 @@
+package kr.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import kr.engine.Shapes;
+import kr.engine.Tensor;
+import kr.io.SafeTensors;
+import kr.models.Classifier;
+import kr.nn.Init;
+import kr.train.CheckpointException;
+import kr.train.Checkpoints;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code kr import}: a PyTorch state dict (saved as safetensors, RepDistiller names) onto one of our
+ * models. Wrapper prefixes ("module." from DataParallel, "model.") are stripped when every name has
+ * them; BatchNorm's {@code num_batches_tracked} counters are dropped (kr keeps none).
+ */
+@Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Convert a PyTorch state dict (safetensors, RepDistiller names) into a kr checkpoint.",
+            "Checks every tensor name and shape against the model, reports all mismatches, and writes a kr weights file.", ""},
+        footerHeading = "%nExamples:%n",
+        footer = {"  # in Python: safetensors.torch.save_file(torch.load('resnet56_vanilla/ckpt_epoch_240.pth')['model'], 'resnet56.safetensors')",
+            "  kr import --model resnet56 --classes 100 --in resnet56.safetensors --out teachers/resnet56.safetensors",
+            "  kr eval --checkpoint teachers/resnet56.safetensors --data data/cifar100"})
+final class ImportCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--model", required = true, paramLabel = "NAME", description = "The kr model the weights belong to (`kr models`).")
+    String model;
+
+    @Option(names = "--classes", paramLabel = "N", defaultValue = "100", description = "Classes of its head (default: ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--in", required = true, paramLabel = "FILE", description = "The PyTorch state dict as .safetensors.")
+    Path in;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the kr weights file.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Tensor> src = Checkpoints.read(in).tensors();
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        int dropped = 0;
+        for (var e : src.entrySet()) {
+            if (e.getKey().endsWith("num_batches_tracked")) dropped++;
+            else sd.put(e.getKey(), e.getValue());
+        }
+        String stripped = "";
+        for (String prefix : List.of("module.", "model.", "state_dict.")) {
+            if (!sd.isEmpty() && sd.keySet().stream().allMatch(k -> k.startsWith(prefix))) {
+                sd = Checkpoints.withoutPrefix(sd, prefix);
+                stripped += prefix;
+            }
+        }
+        Init.manualSeed(0);
+        Classifier net = Zoo.create(model, classes);
+        Map<String, Tensor> mine = net.stateDict();
+        List<String> problems = new ArrayList<>();
+        for (var e : mine.entrySet()) {
+            Tensor t = sd.get(e.getKey());
+            if (t == null) problems.add("missing     " + e.getKey() + " " + Shapes.str(e.getValue().shape()));
+            else if (!Shapes.same(t.shape(), e.getValue().shape()))
+                problems.add("wrong shape " + e.getKey() + ": file " + Shapes.str(t.shape()) + ", model " + Shapes.str(e.getValue().shape()));
+        }
+        for (var e : sd.entrySet()) if (!mine.containsKey(e.getKey())) problems.add("unexpected  " + e.getKey() + " " + Shapes.str(e.getValue().shape()));
+        main.out.printf("%s: %d tensors%s%s%n", in, src.size(), dropped > 0 ? ", " + dropped + " num_batches_tracked dropped" : "",
+                stripped.isEmpty() ? "" : ", prefix '" + stripped + "' stripped");
+        if (!problems.isEmpty())
+            throw new CheckpointException("[import] " + in + " does not fit " + model + " (" + classes + " classes): " + problems.size() + " problem(s)\n  "
+                    + String.join("\n  ", problems));
+        Checkpoints.loadInto(net, sd, in.toString());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put("kr.model", model);
+        meta.put("kr.classes", Integer.toString(classes));
+        meta.put("kr.source", in.getFileName().toString());
+        SafeTensors.write(out, net.stateDict(), meta);
+        main.out.printf("all %d tensors of %s matched; wrote %s%n", mine.size(), model, out);
+        return Main.OK;
+    }
+}

@@ -1,0 +1,92 @@
+package kr.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import kr.train.CheckpointException;
+import kr.train.ConfigException;
+import kr.train.DataException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code kr} command line. Run it through the launcher script {@code ./kr} at the repository
+ * root, which builds the jars when needed and passes the JVM flags.
+ *
+ * <pre>{@code ./kr demo                      # train a small CNN on the bundled CIFAR-10 subset
+ * ./kr train --model resnet20 --data data/cifar10 --out runs/r20
+ * ./kr eval --checkpoint runs/r20 }</pre>
+ */
+@Command(name = "kr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Train, evaluate and inspect CIFAR classifiers on kr, a tensor and autograd engine written in Java.", ""},
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, ModelsCommand.class, DataCommand.class, ImportCommand.class,
+            CommandLine.HelpCommand.class},
+        commandListHeading = "%nCommands:%n",
+        footerHeading = "%nExamples:%n",
+        footer = {"  kr demo                            train a small CNN on the bundled CIFAR-10 subset (minutes)",
+            "  kr train --model resnet20 --data data/cifar10 --out runs/r20",
+            "  kr train --resume --out runs/r20   continue a stopped run exactly where it stopped",
+            "  kr eval --checkpoint runs/r20      test loss, top-1 and top-5 of the run's best weights",
+            "  kr <command> --help                options and examples of one command",
+            "",
+            "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error,",
+            "  3 data error (missing or unreadable data),",
+            "  4 checkpoint error (missing, corrupt, or not fitting the model).",
+            "Environment: KR_DEBUG=1 prints stack traces; KR_PROGRESS=tty|plain|off sets the progress display;",
+            "  KR_JAVA_OPTS passes extra JVM options (e.g. -Xmx8g) through the ./kr launcher."})
+public final class Main implements Runnable {
+    public static final int OK = 0, FAILURE = 1, USAGE = 2, DATA = 3, CHECKPOINT = 4;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Where commands print results (stdout) and diagnostics (stderr). */
+    PrintStream out = System.out, err = System.err;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try `kr demo`, or `kr --help` for the list)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(System.out, System.err, args));
+    }
+
+    /** Runs the command line and returns its exit status. */
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        Main main = new Main();
+        main.out = out;
+        main.err = err;
+        CommandLine cl = new CommandLine(main);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setUsageHelpWidth(110);
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            int code = exitCode(ex);
+            String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+            err.println(c.getCommandSpec().qualifiedName() + ": " + msg);
+            if (System.getenv("KR_DEBUG") != null) ex.printStackTrace(err);
+            else if (code == FAILURE && !(ex instanceof java.io.IOException) && !msg.startsWith("["))
+                err.println("(an unexpected " + ex.getClass().getSimpleName() + "; set KR_DEBUG=1 for the stack trace)");
+            return code;
+        });
+        return cl.execute(args);
+    }
+
+    static int exitCode(Throwable ex) {
+        if (ex instanceof ConfigException || ex instanceof CommandLine.ParameterException) return USAGE;
+        if (ex instanceof DataException) return DATA;
+        if (ex instanceof CheckpointException) return CHECKPOINT;
+        return FAILURE;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"kr " + (v == null ? "(development build)" : v), "Java " + System.getProperty("java.version") + " ("
+                    + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}

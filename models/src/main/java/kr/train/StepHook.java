@@ -1,0 +1,19 @@
+package kr.train;
+
+import kr.data.Batch;
+
+/**
+ * Callbacks around each training step. {@link #afterBackward} sees the gradients before the
+ * optimizer does, so a method can modify them (clip, project, add terms); {@link #afterStep} runs
+ * after the update; {@link #afterEpoch} after the epoch's evaluation. Throwing stops training (the
+ * last checkpoint stays valid).
+ *
+ * <pre>{@code trainer.addHook(new StepHook() { public void afterBackward(StepContext c, Batch b) { clip(c.model()); } }); }</pre>
+ */
+public interface StepHook {
+    default void afterBackward(StepContext ctx, Batch batch) {}
+
+    default void afterStep(StepContext ctx, Objective.Result result) {}
+
+    default void afterEpoch(EpochMetrics metrics) {}
+}

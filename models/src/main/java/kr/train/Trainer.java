@@ -1,0 +1,360 @@
+package kr.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import kr.data.Batch;
+import kr.data.Loader;
+import kr.engine.Device;
+import kr.engine.Rng;
+import kr.engine.Tensor;
+import kr.engine.backend.Backends;
+import kr.io.AtomicFiles;
+import kr.io.Json;
+import kr.models.Classifier;
+import kr.nn.Module;
+import kr.optim.LrSchedule;
+import kr.optim.SGD;
+
+/**
+ * Trains a classifier: SGD (momentum, weight decay, Nesterov) with the learning rate set every step
+ * from the fractional epoch, an {@link Objective} (cross-entropy with label smoothing by default),
+ * {@link StepHook}s, evaluation on the test set after every epoch, and in {@code out/}:
+ * {@code config.json}, {@code metrics.jsonl}, {@code curves.svg} and {@code checkpoints/} (see
+ * {@link Checkpoints}). With the same seed, backend and thread count two runs give the same
+ * metrics and weights bit for bit, and {@link #resume()} after a kill at any point continues
+ * exactly as if there had been none (the loader is a function of (seed, epoch, index), the
+ * schedule of the epoch, and the generator, partial-epoch sums and optimizer state are saved).
+ *
+ * <pre>{@code
+ * Init.manualSeed(cfg.seed);                       // model initialisation is the caller's
+ * Classifier net = Models.create("resnet20", 10);
+ * RunData data = RunData.of(cfg, trainSet, testSet);
+ * Trainer.Result r = new Trainer(cfg, net, data.train(), data.test(), Path.of("runs/r20")).run();
+ * }</pre>
+ */
+public final class Trainer {
+    private final TrainConfig cfg;
+    private final Classifier model;
+    private final Loader train, test;
+    private final Path out;
+    private final Device device;
+    private Objective objective;
+    private final List<StepHook> hooks = new ArrayList<>();
+    private Progress progress = Progress.off();
+    private PrintStream log = System.out;
+    private Checkpoints checkpoints;
+    private SGD opt;
+
+    private int epoch, step;
+    private long globalStep;
+    private final Rng rng;
+    private double bestAcc = -1;
+    private int bestEpoch;
+    private final List<EpochMetrics> history = new ArrayList<>();
+    private Partial partial = new Partial();
+
+    /** The epochs run, the best test accuracy (fraction) and the epoch (1-based) that reached it. */
+    public record Result(List<EpochMetrics> history, double bestAcc, int bestEpoch, Path out) {
+        public EpochMetrics last() {
+            return history.isEmpty() ? null : history.get(history.size() - 1);
+        }
+    }
+
+    public Trainer(TrainConfig cfg, Classifier model, Loader train, Loader test, Path out) {
+        this.cfg = cfg.copy();
+        this.model = model;
+        this.train = train;
+        this.test = test;
+        this.out = out;
+        this.device = Device.parse(cfg.device);
+        this.objective = Objective.crossEntropy(cfg.labelSmoothing);
+        this.checkpoints = new Checkpoints(out.resolve("checkpoints"));
+        this.rng = new Rng(cfg.seed ^ 0x7A11E5L);
+        if (train.batchesPerEpoch() == 0) throw new DataException("[train] the training set yields no batches (" + train.dataset().size() + " images)");
+        model.to(device);
+    }
+
+    /** Replaces the default cross-entropy objective (e.g. with a distillation method). */
+    public Trainer objective(Objective o) {
+        this.objective = Objects.requireNonNull(o);
+        return this;
+    }
+
+    public Trainer addHook(StepHook h) {
+        hooks.add(Objects.requireNonNull(h));
+        return this;
+    }
+
+    public Trainer progress(Progress p) {
+        this.progress = Objects.requireNonNull(p);
+        return this;
+    }
+
+    /** Where the per-epoch summary lines go (null: nowhere). */
+    public Trainer log(PrintStream p) {
+        this.log = p;
+        return this;
+    }
+
+    Trainer checkpointIo(Checkpoints.Io io) {
+        this.checkpoints = new Checkpoints(out.resolve("checkpoints"), io);
+        return this;
+    }
+
+    public Path out() {
+        return out;
+    }
+
+    /** Trains from scratch for {@code cfg.epochs} epochs. */
+    public Result run() throws IOException {
+        prepare();
+        return loop();
+    }
+
+    /** Continues from {@code out/checkpoints/last.json} up to {@code cfg.epochs} epochs. */
+    public Result resume() throws IOException {
+        prepare();
+        Checkpoints.Saved sv = checkpoints.loadLast();
+        Map<String, Object> st = sv.state();
+        Path where = checkpoints.dir().resolve(Checkpoints.LAST);
+        if (st.get("model") != null && !st.get("model").equals(cfg.model))
+            throw new CheckpointException("[checkpoint] " + where + " is a run of model '" + st.get("model") + "', not '" + cfg.model + "'");
+        Checkpoints.loadInto(model, sv.weights(), checkpoints.dir().resolve((String) st.get("weights")).toString());
+        List<String> names = paramNames();
+        if (!names.equals(st.get("optimizer_params")))
+            throw new CheckpointException("[checkpoint] " + where + " optimizer state belongs to parameters " + st.get("optimizer_params")
+                    + ", this run has " + names);
+        opt.loadStateDict(Checkpoints.withoutPrefix(sv.optimizer(), "optimizer."), num(st, "optimizer_steps").longValue());
+        Module om = objective.module();
+        if (om != null) Checkpoints.loadInto(om, Checkpoints.withoutPrefix(sv.optimizer(), "objective."), where + " (objective state)");
+        epoch = num(st, "epoch").intValue();
+        step = num(st, "step").intValue();
+        globalStep = num(st, "global_step").longValue();
+        bestAcc = num(st, "best_acc").doubleValue();
+        bestEpoch = num(st, "best_epoch").intValue();
+        @SuppressWarnings("unchecked")
+        List<Object> rs = (List<Object>) st.get("rng");
+        long[] words = new long[rs.size()];
+        for (int i = 0; i < words.length; i++) words[i] = Long.parseUnsignedLong((String) rs.get(i), 16);
+        rng.setState(words);
+        history.clear();
+        for (Object o : (List<?>) st.get("metrics")) history.add(EpochMetrics.fromMap(asMap(o)));
+        partial = Partial.fromMap(asMap(st.get("partial")));
+        if (step >= train.batchesPerEpoch())
+            throw new CheckpointException("[checkpoint] " + where + " stopped at step " + step + " of an epoch that now has " + train.batchesPerEpoch()
+                    + " steps: the data or batch size changed");
+        if (log != null)
+            log.printf(Locale.ROOT, "resuming %s at epoch %d step %d/%d (%s)%n", out, epoch + 1, step, train.batchesPerEpoch(),
+                    bestEpoch == 0 ? "no epoch finished yet" : String.format(Locale.ROOT, "best test acc so far %.2f%% at epoch %d", 100 * bestAcc, bestEpoch));
+        return loop();
+    }
+
+    private void prepare() throws IOException {
+        Files.createDirectories(out);
+        List<Tensor> params = new ArrayList<>(model.parameters());
+        Module om = objective.module();
+        if (om != null) {
+            om.to(device);
+            params.addAll(om.parameters());
+        }
+        opt = new SGD(params, cfg.lr, cfg.momentum, cfg.weightDecay, cfg.nesterov);
+    }
+
+    private List<String> paramNames() {
+        List<String> names = new ArrayList<>(model.namedParameters().keySet());
+        Module om = objective.module();
+        if (om != null) for (String k : om.namedParameters().keySet()) names.add("objective." + k);
+        return names;
+    }
+
+    private Result loop() throws IOException {
+        Backends.Scope scope = cfg.backend == null ? null : Backends.use(cfg.backend);
+        try {
+            AtomicFiles.writeString(out.resolve("config.json"), Json.pretty(cfg.toMap()));
+            writeMetricsFiles();
+            LrSchedule schedule = cfg.lrSchedule();
+            int steps = train.batchesPerEpoch();
+            double sessionSeconds = 0, lastEvalSeconds = 0;
+            long sessionSteps = 0;
+            while (epoch < cfg.epochs) {
+                model.train();
+                if (objective.module() != null) objective.module().train();
+                Iterator<Batch> it = train.epoch(epoch, step);
+                while (step < steps) {
+                    long t0 = System.nanoTime();
+                    Batch b = it.next();
+                    double lr = schedule.at(epoch + step / (double) steps);
+                    if (step == 0) partial.lr = lr;
+                    opt.setLr(lr);
+                    Batch db = new Batch(b.images().to(device), b.labels(), b.indices());
+                    StepContext ctx = new StepContext(epoch, step, steps, globalStep, lr, rng, model, opt);
+                    opt.zeroGrad();
+                    Objective.Result r = objective.compute(model, db, ctx);
+                    Objects.requireNonNull(r.logits(), "[train] the objective returned no logits");
+                    double loss = r.loss().item();
+                    if (!Double.isFinite(loss))
+                        throw new IllegalStateException(String.format(Locale.ROOT, "[train] loss is %s at epoch %d step %d (lr %.4g): lower the learning rate or check the data",
+                                loss, epoch + 1, step + 1, lr));
+                    r.loss().backward();
+                    for (StepHook h : hooks) h.afterBackward(ctx, db);
+                    opt.step();
+                    partial.add(loss, Evaluator.correct(r.logits().toFloatArray(), r.logits().shape(1), b.labels(), 1), b.labels().length, r.logs());
+                    step++;
+                    globalStep++;
+                    double dt = (System.nanoTime() - t0) / 1e9;
+                    partial.trainSeconds += dt;
+                    sessionSeconds += dt;
+                    sessionSteps++;
+                    for (StepHook h : hooks) h.afterStep(ctx, r);
+                    if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0 && step < steps) saveLast();
+                    double perStep = sessionSeconds / sessionSteps;
+                    double eta = perStep * ((steps - step) + (double) (cfg.epochs - epoch - 1) * steps) + lastEvalSeconds * (cfg.epochs - epoch);
+                    progress.step(epoch + 1, cfg.epochs, step, steps, partial.lossSum / partial.seen, (double) partial.correct / partial.seen,
+                            partial.seen / partial.trainSeconds, eta);
+                }
+                progress.clear();
+                long e0 = System.nanoTime();
+                Evaluator.Result ev = Evaluator.evaluate(model, test, device);
+                lastEvalSeconds = (System.nanoTime() - e0) / 1e9;
+                EpochMetrics m = new EpochMetrics(epoch + 1, partial.lr, partial.lossSum / partial.seen, (double) partial.correct / partial.seen, ev.loss(),
+                        ev.top1(), ev.top5(), partial.trainSeconds + lastEvalSeconds, partial.seen / partial.trainSeconds, partial.meanLogs());
+                history.add(m);
+                boolean best = ev.top1() > bestAcc;
+                if (best) {
+                    bestAcc = ev.top1();
+                    bestEpoch = epoch + 1;
+                    Map<String, String> meta = meta(epoch + 1);
+                    meta.put("kr.test_acc", Double.toString(ev.top1()));
+                    checkpoints.saveBest(model.stateDict(), meta);
+                }
+                epoch++;
+                step = 0;
+                partial = new Partial();
+                saveLast();
+                writeMetricsFiles();
+                if (log != null) log.println(summary(m, best));
+                for (StepHook h : hooks) h.afterEpoch(m);
+            }
+            return new Result(List.copyOf(history), bestAcc, bestEpoch, out);
+        } finally {
+            progress.clear();
+            if (scope != null) scope.close();
+        }
+    }
+
+    private String summary(EpochMetrics m, boolean best) {
+        return String.format(Locale.ROOT, "epoch %d/%d  lr %.4g  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%% top5 %.2f%%  %s  %.0f img/s%s",
+                m.epoch(), cfg.epochs, m.lr(), m.trainLoss(), 100 * m.trainAcc(), m.testLoss(), 100 * m.testAcc(), 100 * m.testTop5(),
+                Progress.duration(m.seconds()), m.imagesPerSecond(), best ? "  *best*" : "");
+    }
+
+    private Map<String, String> meta(int epochsDone) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put("kr.model", cfg.model == null ? model.getClass().getSimpleName() : cfg.model);
+        meta.put("kr.classes", Integer.toString(model.numClasses()));
+        meta.put("kr.epoch", Integer.toString(epochsDone));
+        meta.put("kr.global_step", Long.toString(globalStep));
+        return meta;
+    }
+
+    private void saveLast() throws IOException {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("format", "kr-train-state");
+        s.put("version", 1L);
+        s.put("model", cfg.model);
+        s.put("classes", (long) model.numClasses());
+        s.put("epoch", (long) epoch);
+        s.put("step", (long) step);
+        s.put("global_step", globalStep);
+        s.put("optimizer_steps", opt.stepCount());
+        List<Object> words = new ArrayList<>();
+        for (long w : rng.state()) words.add(Long.toHexString(w));
+        s.put("rng", words);
+        s.put("best_acc", bestAcc);
+        s.put("best_epoch", (long) bestEpoch);
+        s.put("partial", partial.toMap());
+        List<Object> ms = new ArrayList<>();
+        for (EpochMetrics m : history) ms.add(m.toMap());
+        s.put("metrics", ms);
+        s.put("optimizer_params", paramNames());
+        s.put("config", cfg.toMap());
+        s.put("saved_at", Instant.now().toString());
+        Map<String, Tensor> state = Checkpoints.withPrefix(opt.stateDict(), "optimizer.");
+        Module om = objective.module();
+        if (om != null) state.putAll(Checkpoints.withPrefix(om.stateDict(), "objective."));
+        checkpoints.saveLast(s, model.stateDict(), meta(epoch), state);
+    }
+
+    private void writeMetricsFiles() throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (EpochMetrics m : history) b.append(Json.write(m.toMap())).append('\n');
+        AtomicFiles.writeString(out.resolve("metrics.jsonl"), b.toString());
+        AtomicFiles.writeString(out.resolve("curves.svg"), LearningCurves.svg(history, (cfg.model == null ? "model" : cfg.model) + " on "
+                + (cfg.data == null ? "data" : Path.of(cfg.data).getFileName())));
+    }
+
+    private static Number num(Map<String, Object> m, String k) {
+        Object v = m.get(k);
+        if (!(v instanceof Number n)) throw new CheckpointException("[checkpoint] training state lacks a number '" + k + "'");
+        return n;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object o) {
+        if (!(o instanceof Map)) throw new CheckpointException("[checkpoint] training state is malformed: expected an object, got " + o);
+        return (Map<String, Object>) o;
+    }
+
+    /** Sums over the steps of the epoch in progress (saved, so a resumed epoch reports what an uninterrupted one would). */
+    private static final class Partial {
+        double lossSum, trainSeconds, lr = Double.NaN;
+        long correct, seen;
+        final Map<String, Double> logSums = new LinkedHashMap<>();
+
+        void add(double loss, int ok, int n, Map<String, Double> logs) {
+            lossSum += loss * n;
+            correct += ok;
+            seen += n;
+            logs.forEach((k, v) -> logSums.merge(k, v * n, Double::sum));
+        }
+
+        Map<String, Double> meanLogs() {
+            Map<String, Double> r = new LinkedHashMap<>();
+            logSums.forEach((k, v) -> r.put(k, v / seen));
+            return r;
+        }
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("loss_sum", lossSum);
+            m.put("correct", correct);
+            m.put("seen", seen);
+            m.put("train_seconds", trainSeconds);
+            m.put("lr", lr);
+            m.put("log_sums", new LinkedHashMap<>(logSums));
+            return m;
+        }
+
+        static Partial fromMap(Map<String, Object> m) {
+            Partial p = new Partial();
+            p.lossSum = num(m, "loss_sum").doubleValue();
+            p.correct = num(m, "correct").longValue();
+            p.seen = num(m, "seen").longValue();
+            p.trainSeconds = num(m, "train_seconds").doubleValue();
+            p.lr = m.get("lr") instanceof Number n ? n.doubleValue() : Double.NaN;
+            asMap(m.get("log_sums")).forEach((k, v) -> p.logSums.put(k, ((Number) v).doubleValue()));
+            return p;
+        }
+    }
+}
