@@ -11,12 +11,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code kr} command line. Run it through the launcher script {@code ./kr} at the repository
+ * The {@code kr} command line. Run it through the launcher script {@code bin/kr} at the repository
  * root, which builds the jars when needed and passes the JVM flags.
  *
- * <pre>{@code ./kr demo                      # train a small CNN on the bundled CIFAR-10 subset
- * ./kr train --model resnet20 --data data/cifar10 --out runs/r20
- * ./kr eval --checkpoint runs/r20 }</pre>
+ * <pre>{@code bin/kr demo                      # train a small CNN on the bundled CIFAR-10 subset
+ * bin/kr train --model resnet20 --data data/cifar10 --out runs/r20
+ * bin/kr eval --checkpoint runs/r20 }</pre>
  */
 @Command(name = "kr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Train, evaluate and inspect CIFAR classifiers on kr, a tensor and autograd engine written in Java.", ""},
@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
             "  3 data error (missing or unreadable data),",
             "  4 checkpoint error (missing, corrupt, or not fitting the model).",
             "Environment: KR_DEBUG=1 prints stack traces; KR_PROGRESS=tty|plain|off sets the progress display;",
-            "  KR_JAVA_OPTS passes extra JVM options (e.g. -Xmx8g) through the ./kr launcher."})
+            "  KR_JAVA_OPTS passes extra JVM options (e.g. -Xmx8g) through the bin/kr launcher."})
 public final class Main implements Runnable {
     public static final int OK = 0, FAILURE = 1, USAGE = 2, DATA = 3, CHECKPOINT = 4;
 
