@@ -23,24 +23,49 @@ final class DataCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: download or info");
     }
 
-    @Command(name = "download", mixinStandardHelpOptions = true, description = {"Download a data set (cifar10, cifar100) into a directory.", ""})
+    @Command(name = "download", mixinStandardHelpOptions = true,
+            description = {"Download a data set (cifar10, cifar100, fashion-mnist), verify its checksums and unpack it.",
+                    "An interrupted download resumes where it stopped when run again.", ""},
+            footerHeading = "%nExamples:%n", footer = {"  kr data download cifar10", "  kr data download cifar100 --dir data/cifar100",
+                    "  kr data download cifar10 --mirror http://mirror.local/cifar/"})
     static final class Download implements Callable<Integer> {
         @ParentCommand
         DataCommand parent;
 
-        @Parameters(paramLabel = "NAME", description = "cifar10 or cifar100")
+        @Parameters(paramLabel = "NAME", description = "cifar10, cifar100 or fashion-mnist")
         String name;
 
         @Option(names = "--dir", paramLabel = "DIR", description = "Target directory (default: data/<NAME>).")
         String dir;
 
+        @Option(names = "--mirror", paramLabel = "URL", description = "Base URL to fetch the files from instead of the official host.")
+        String mirror;
+
         @Override
         public Integer call() {
-            // TODO(lead): delegate to kr.data.Downloader once it lands.
-            parent.main.err.println("kr data download: not available in this build (the downloader is not wired in yet). Put the CIFAR binary files"
-                    + " (cifar-10-batches-bin/ or cifar-100-binary/) or an image folder train/<class>/*.jpg, test/<class>/*.jpg under "
-                    + (dir == null ? "data/" + name : dir) + " yourself.");
-            return Main.FAILURE;
+            if (!kr.data.Downloader.names().contains(name)) {
+                parent.main.err.println("[download] unknown data set '" + name + "'; known: " + String.join(", ", kr.data.Downloader.names()));
+                return Main.USAGE;
+            }
+            java.nio.file.Path root = java.nio.file.Path.of(dir == null ? "data/" + name : dir);
+            long[] last = {0};
+            kr.data.Downloader d = new kr.data.Downloader(parent.main.err::println, (file, done, total) -> {
+                long now = System.nanoTime();
+                if (now - last[0] < 500_000_000L && done != total) return;
+                last[0] = now;
+                parent.main.err.printf(Locale.ROOT, "\r%s: %.1f MB%s", file, done / 1e6,
+                        total > 0 ? String.format(Locale.ROOT, " of %.1f MB (%d%%)", total / 1e6, 100 * done / total) : "");
+                if (done == total) parent.main.err.println();
+            });
+            try {
+                java.nio.file.Path data = d.download(name, root, mirror);
+                parent.main.out.println("kr data download: " + name + " is ready in " + data);
+                return Main.OK;
+            } catch (java.io.IOException e) {
+                parent.main.err.println();
+                parent.main.err.println(e.getMessage());
+                return Main.DATA;
+            }
         }
     }
 

@@ -23,11 +23,20 @@ final class ModelsCommand implements Callable<Integer> {
         main.out.printf(Locale.ROOT, "%-20s %14s %10s%n", "model", "parameters", "MACs");
         for (String name : Zoo.modelNames()) {
             Init.manualSeed(0);
-            Classifier m = Zoo.create(name, classes);
-            // TODO(lead): MACs from the model zoo's summary API once it lands
-            main.out.printf(Locale.ROOT, "%-20s %14s %10s%n", name, String.format(Locale.ROOT, "%,d", m.parameterCount()), "n/a");
+            long params, macs;
+            if (kr.models.Models.names().contains(name)) {
+                kr.models.Models.Summary s = kr.models.Models.summary(name, classes);
+                params = s.params();
+                macs = s.macs();
+            } else {
+                Classifier m = Zoo.create(name, classes);
+                params = m.parameterCount();
+                macs = m.macs();
+            }
+            main.out.printf(Locale.ROOT, "%-20s %14s %10s%n", name, String.format(Locale.ROOT, "%,d", params),
+                    macs < 0 ? "n/a" : String.format(Locale.ROOT, "%.1fM", macs / 1e6));
         }
-        main.out.printf(Locale.ROOT, "(heads for %d classes; MACs per 32x32 image are not available in this build)%n", classes);
+        main.out.printf(Locale.ROOT, "(heads for %d classes; MACs: multiply-accumulates of conv and linear layers per 32x32 image)%n", classes);
         return Main.OK;
     }
 }

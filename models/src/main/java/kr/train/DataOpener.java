@@ -16,6 +16,6 @@ public interface DataOpener {
 
     /** The reader for CIFAR binary directories and image folders. */
     static DataOpener standard() {
-        return TempDataReader::open; // TEMP until kr.data.DataSources lands: return kr.data.DataSources::open;
+        return kr.data.DataSources::open;
     }
 }
