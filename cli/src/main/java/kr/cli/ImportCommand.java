@@ -20,7 +20,7 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code kr import}: a PyTorch state dict (saved as safetensors, RepDistiller names) onto one of our
  * models. Wrapper prefixes ("module." from DataParallel, "model.") are stripped when every name has
- * them; BatchNorm's {@code num_batches_tracked} counters are dropped (kr keeps none).
+ * them; BatchNorm's {@code num_batches_tracked} counters are kept when present and may be absent.
  */
 @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Convert a PyTorch state dict (safetensors, RepDistiller names) into a kr checkpoint.",
@@ -48,12 +48,7 @@ final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Tensor> src = Checkpoints.read(in).tensors();
-        Map<String, Tensor> sd = new LinkedHashMap<>();
-        int dropped = 0;
-        for (var e : src.entrySet()) {
-            if (e.getKey().endsWith("num_batches_tracked")) dropped++;
-            else sd.put(e.getKey(), e.getValue());
-        }
+        Map<String, Tensor> sd = new LinkedHashMap<>(src);
         String stripped = "";
         for (String prefix : List.of("module.", "model.", "state_dict.")) {
             if (!sd.isEmpty() && sd.keySet().stream().allMatch(k -> k.startsWith(prefix))) {
@@ -67,13 +62,13 @@ final class ImportCommand implements Callable<Integer> {
         List<String> problems = new ArrayList<>();
         for (var e : mine.entrySet()) {
             Tensor t = sd.get(e.getKey());
+            if (t == null && e.getKey().endsWith("num_batches_tracked")) continue; // optional, as in PyTorch
             if (t == null) problems.add("missing     " + e.getKey() + " " + Shapes.str(e.getValue().shape()));
             else if (!Shapes.same(t.shape(), e.getValue().shape()))
                 problems.add("wrong shape " + e.getKey() + ": file " + Shapes.str(t.shape()) + ", model " + Shapes.str(e.getValue().shape()));
         }
         for (var e : sd.entrySet()) if (!mine.containsKey(e.getKey())) problems.add("unexpected  " + e.getKey() + " " + Shapes.str(e.getValue().shape()));
-        main.out.printf("%s: %d tensors%s%s%n", in, src.size(), dropped > 0 ? ", " + dropped + " num_batches_tracked dropped" : "",
-                stripped.isEmpty() ? "" : ", prefix '" + stripped + "' stripped");
+        main.out.printf("%s: %d tensors%s%n", in, src.size(), stripped.isEmpty() ? "" : ", prefix '" + stripped + "' stripped");
         if (!problems.isEmpty())
             throw new CheckpointException("[import] " + in + " does not fit " + model + " (" + classes + " classes): " + problems.size() + " problem(s)\n  "
                     + String.join("\n  ", problems));
