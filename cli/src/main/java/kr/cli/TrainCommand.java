@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
             "warmup_start_factor, onecycle_pct_start, onecycle_div, onecycle_final_div, min_lr, label_smoothing,",
             "seed, threads, backend, device, workers, checkpoint_every, limit_train, limit_test, augment, cutout,",
             "normalize. Flags given on the command line override the file; out/config.json is a complete one."})
-final class TrainCommand implements Callable<Integer> {
+class TrainCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
@@ -153,6 +153,7 @@ final class TrainCommand implements Callable<Integer> {
             if (st.get("config") instanceof Map<?, ?> m) cfg.apply(castMap(m)); // the run's own settings first
         }
         cfg.apply(file).apply(flags);
+        configure(cfg);
         if (st != null && st.get("epoch") instanceof Number done && done.intValue() >= cfg.epochs && Long.valueOf(0).equals(st.get("step"))) {
             main.out.println("nothing to do: " + outDir + " has finished its " + done + " epochs (raise --epochs to continue it)");
             return Main.OK;
@@ -162,11 +163,30 @@ final class TrainCommand implements Callable<Integer> {
         Path runDir = Path.of(cfg.out);
         if (!resume && Files.exists(runDir.resolve("checkpoints").resolve(Checkpoints.LAST)))
             throw new ConfigException("[train] " + runDir + " already holds a run; pass --resume to continue it, or choose another --out");
-        return run(main, cfg, resume, Progress.stderr(progress));
+        return run(main, cfg, resume, Progress.stderr(progress), this::setup);
+    }
+
+    /** Adds settings beyond the training ones (kr distill: its distill section); train takes none. */
+    protected void configure(TrainConfig cfg) {
+        if (cfg.distill != null)
+            throw new ConfigException("[train] this configuration has a distill section (teacher " + cfg.distill.get("teacher") + "); run it with kr distill");
+    }
+
+    /** Called with the model, data and trainer before training starts (kr distill sets its objective here). */
+    protected void setup(TrainConfig cfg, Classifier net, RunData data, Trainer trainer) {}
+
+    /** What a command adds to a run before it starts. */
+    @FunctionalInterface
+    interface Setup {
+        void apply(TrainConfig cfg, Classifier net, RunData data, Trainer trainer) throws Exception;
     }
 
     /** Trains (or resumes) {@code cfg} and prints a summary; shared with {@code kr demo}. */
     static int run(Main main, TrainConfig cfg, boolean resume, Progress progress) throws Exception {
+        return run(main, cfg, resume, progress, (c, n, d, t) -> {});
+    }
+
+    static int run(Main main, TrainConfig cfg, boolean resume, Progress progress, Setup setup) throws Exception {
         EngineOptions.Applied engine = EngineOptions.apply(cfg.threads, cfg.backend);
         cfg.threads = engine.threads(); // recorded, so the saved configuration reproduces the run bit for bit
         cfg.backend = engine.backend();
@@ -178,6 +198,7 @@ final class TrainCommand implements Callable<Integer> {
                 resume ? "resuming" : "training", cfg.model, net.parameterCount(), cfg.data, d.train().dataset().size(), d.test().dataset().size(),
                 train.numClasses(), cfg.epochs, d.train().batchesPerEpoch(), engine.backend(), engine.threads(), cfg.out);
         Trainer t = new Trainer(cfg, net, d.train(), d.test(), Path.of(cfg.out)).progress(progress).log(main.out);
+        setup.apply(cfg, net, d, t);
         Trainer.Result r = resume ? t.resume() : t.run();
         main.out.printf(Locale.ROOT, "done: final test accuracy %.2f%% (top-5 %.2f%%), best %.2f%% at epoch %d; results in %s (metrics.jsonl, curves.svg, checkpoints/)%n",
                 100 * r.last().testAcc(), 100 * r.last().testTop5(), 100 * r.bestAcc(), r.bestEpoch(), cfg.out);

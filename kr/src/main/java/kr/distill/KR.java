@@ -34,12 +34,14 @@ public final class KR {
     /**
      * @param beta penalty weight; @param rho fraction of prior entries kept (top by magnitude);
      * @param lambda when not NaN, keep |A| > lambda instead of top-rho; @param init copy A into the
-     * student before training; @param totalEpochs length of the run (for LINEAR_DECAY)
+     * student before training; @param totalEpochs length of the run (for LINEAR_DECAY); @param firstBlockOnly
+     * ablation: a student block takes only the first teacher block of its group instead of aggregating all
      */
     public record Options(double beta, BetaSchedule schedule, double rho, double lambda, Aggregation.FilterPool filterPool,
-            Aggregation.SpatialPool spatialPool, boolean init, double totalEpochs) {
+            Aggregation.SpatialPool spatialPool, boolean init, double totalEpochs, boolean firstBlockOnly) {
         public static Options defaults() {
-            return new Options(1e-3, BetaSchedule.CONSTANT, 0.5, Double.NaN, Aggregation.FilterPool.MEAN, Aggregation.SpatialPool.SUM, false, 1);
+            return new Options(5e-3, BetaSchedule.CONSTANT, 0.5, Double.NaN, Aggregation.FilterPool.MEAN, Aggregation.SpatialPool.SUM, false, 1,
+                    false);
         }
     }
 
@@ -59,7 +61,7 @@ public final class KR {
     /** Matches layers, aggregates the (frozen) teacher's weights into priors, computes the masks' thresholds. */
     public static KR build(Module student, Module teacher, Options o) {
         Map<String, Tensor> sp = student.namedParameters(), tp = teacher.namedParameters();
-        LayerMatch.Result m = LayerMatch.match(sp, tp);
+        LayerMatch.Result m = LayerMatch.match(sp, tp, o.firstBlockOnly());
         List<Prior> priors = new ArrayList<>();
         try (var ng = Grad.noGrad()) {
             for (LayerMatch.Pair p : m.pairs()) {

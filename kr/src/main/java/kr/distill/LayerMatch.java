@@ -72,6 +72,11 @@ public final class LayerMatch {
     }
 
     public static Result match(Map<String, Tensor> studentParams, Map<String, Tensor> teacherParams) {
+        return match(studentParams, teacherParams, false);
+    }
+
+    /** With {@code firstBlockOnly}, each student block takes only the first teacher block of its group (an ablation). */
+    public static Result match(Map<String, Tensor> studentParams, Map<String, Tensor> teacherParams, boolean firstBlockOnly) {
         Map<String, Tensor> s = layers(studentParams), t = layers(teacherParams);
         Map<String, TreeSet<Integer>> sBlocks = blocks(s.keySet()), tBlocks = blocks(t.keySet());
         Map<String, Parsed> tParsed = new LinkedHashMap<>();
@@ -99,7 +104,7 @@ public final class LayerMatch {
                 int bs = sList.size(), bt = tList.size(), b = sList.indexOf(p.block());
                 // more teacher blocks: a disjoint group each; fewer: the teacher block at the same relative depth
                 int from = bt >= bs ? Aggregation.lo(b, bt, bs) : (int) ((long) b * bt / bs);
-                int to = bt >= bs ? Aggregation.hi(b, bt, bs) : from + 1;
+                int to = bt >= bs && !firstBlockOnly ? Aggregation.hi(b, bt, bs) : from + 1;
                 for (int j = from; j < to; j++) {
                     int tBlock = tList.get(j);
                     for (var te : tParsed.entrySet()) {

@@ -13,6 +13,14 @@ import kr.data.Batch;
 public interface StepHook {
     default void afterBackward(StepContext ctx, Batch batch) {}
 
+    /**
+     * Like {@link #afterBackward(StepContext, Batch)}, and may add named scalars to the step's logs
+     * (averaged into the epoch metrics like an objective's logs). The trainer calls this one.
+     */
+    default void afterBackward(StepContext ctx, Batch batch, java.util.Map<String, Double> logs) {
+        afterBackward(ctx, batch);
+    }
+
     default void afterStep(StepContext ctx, Objective.Result result) {}
 
     default void afterEpoch(EpochMetrics metrics) {}

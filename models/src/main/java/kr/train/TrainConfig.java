@@ -62,11 +62,13 @@ public final class TrainConfig {
     public int cutout = 0;
     /** auto (by channel and class count), cifar10, cifar100 or none. */
     public String normalize = "auto";
+    /** Settings of a distillation method (read by kr.distill.DistillConfig); null for plain training. */
+    public Map<String, Object> distill;
 
     private static final List<String> KEYS = List.of("model", "data", "out", "epochs", "batch_size", "eval_batch_size", "lr", "momentum",
             "weight_decay", "nesterov", "schedule", "milestones", "gamma", "warmup_epochs", "warmup_start_factor", "onecycle_pct_start",
             "onecycle_div", "onecycle_final_div", "min_lr", "label_smoothing", "seed", "threads", "backend", "device", "workers",
-            "checkpoint_every", "limit_train", "limit_test", "augment", "cutout", "normalize");
+            "checkpoint_every", "limit_train", "limit_test", "augment", "cutout", "normalize", "distill");
 
     /** Every key a configuration object may hold. */
     public static List<String> keys() {
@@ -115,6 +117,7 @@ public final class TrainConfig {
         m.put("augment", augment);
         m.put("cutout", (long) cutout);
         m.put("normalize", normalize);
+        if (distill != null) m.put("distill", new LinkedHashMap<>(distill));
         return m;
     }
 
@@ -155,6 +158,7 @@ public final class TrainConfig {
                 case "augment" -> augment = str(k, v);
                 case "cutout" -> cutout = integer(k, v);
                 case "normalize" -> normalize = str(k, v);
+                case "distill" -> distill = object(k, v);
                 default -> throw new ConfigException("[config] unknown key '" + k + "'; known keys: " + String.join(", ", KEYS));
             }
         }
@@ -219,6 +223,16 @@ public final class TrainConfig {
 
     private static void positive(String k, int v) {
         if (v <= 0) throw new ConfigException("[config] " + k + " must be positive, got " + v);
+    }
+
+    /** Layered settings merge key by key: a later file or flag overrides only the keys it names. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> object(String k, Object v) {
+        if (v == null) return null;
+        if (!(v instanceof Map<?, ?> m)) throw new ConfigException("[config] " + k + " must be an object, got " + Json.write(v));
+        Map<String, Object> r = distill == null ? new LinkedHashMap<>() : distill;
+        r.putAll((Map<String, Object>) m);
+        return r;
     }
 
     private static String str(String k, Object v) {

@@ -206,9 +206,10 @@ public final class Trainer {
                         throw new IllegalStateException(String.format(Locale.ROOT, "[train] loss is %s at epoch %d step %d (lr %.4g): lower the learning rate or check the data",
                                 loss, epoch + 1, step + 1, lr));
                     r.loss().backward();
-                    for (StepHook h : hooks) h.afterBackward(ctx, db);
+                    Map<String, Double> logs = new java.util.LinkedHashMap<>(r.logs());
+                    for (StepHook h : hooks) h.afterBackward(ctx, db, logs);
                     opt.step();
-                    partial.add(loss, Evaluator.correct(r.logits().toFloatArray(), r.logits().shape(1), b.labels(), 1), b.labels().length, r.logs());
+                    partial.add(loss, Evaluator.correct(r.logits().toFloatArray(), r.logits().shape(1), b.labels(), 1), b.labels().length, logs);
                     step++;
                     globalStep++;
                     double dt = (System.nanoTime() - t0) / 1e9;
