@@ -1,0 +1,97 @@
+package kr.reproduce;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import kr.io.Json;
+import kr.train.ConfigException;
+
+/**
+ * An experiment grid file: one teacher (trained by the grid, or given as weights), students and
+ * methods, each student x method x seed a run.
+ *
+ * <pre>{@code
+ * {"name": "cifar10", "data": "data/cifar10", "out": "results/grid", "seeds": 3,
+ *  "train": {"epochs": 15, "lr": 0.1, "schedule": "cosine", "batch_size": 128},
+ *  "teacher": {"model": "resnet56", "weights": null, "train": {"epochs": 30}},
+ *  "students": ["resnet8", "resnet20"],
+ *  "methods": ["scratch", "kd", "at", "kr", "kr+kd", {"name": "kr-b0.02", "method": "kr", "kr_beta": 0.02}],
+ *  "distill": {"kr_beta": 0.005}}
+ * }</pre>
+ * "scratch" trains with cross-entropy only; any other entry is a {@code distill.method}; an object
+ * entry adds its own distill settings. {@code train} settings apply to every run (the teacher's
+ * {@code train} overrides them for the teacher); each run's seed is {@code train.seed + k}.
+ */
+public record GridSpec(String name, String data, Path out, int seeds, Map<String, Object> train, String teacherModel, String teacherWeights,
+        Map<String, Object> teacherTrain, List<String> students, List<Method> methods, Map<String, Object> distill) {
+
+    /** A grid column: its display name, and its distill settings (null for scratch). */
+    public record Method(String name, Map<String, Object> distill) {
+        public boolean scratch() {
+            return distill == null;
+        }
+    }
+
+    public static GridSpec read(Path file) throws IOException {
+        Map<String, Object> m;
+        try {
+            m = Json.parseObject(Files.readString(file));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("[reproduce] " + file + ": " + e.getMessage());
+        }
+        for (String k : m.keySet())
+            if (!List.of("name", "data", "out", "seeds", "train", "teacher", "students", "methods", "distill").contains(k))
+                throw new ConfigException("[reproduce] " + file + ": unknown key '" + k + "' (name, data, out, seeds, train, teacher, students, methods, distill)");
+        Map<String, Object> teacher = obj(file, "teacher", m.get("teacher"));
+        if (teacher == null || !(teacher.get("model") instanceof String tm))
+            throw new ConfigException("[reproduce] " + file + ": teacher.model is required");
+        List<String> students = new ArrayList<>();
+        if (!(m.get("students") instanceof List<?> sl) || sl.isEmpty()) throw new ConfigException("[reproduce] " + file + ": students must be a non-empty list");
+        for (Object o : sl) students.add(String.valueOf(o));
+        List<Method> methods = new ArrayList<>();
+        if (!(m.get("methods") instanceof List<?> ml) || ml.isEmpty()) throw new ConfigException("[reproduce] " + file + ": methods must be a non-empty list");
+        for (Object o : ml) {
+            if (o instanceof String s) methods.add(s.equals("scratch") ? new Method(s, null) : new Method(s, new LinkedHashMap<>(Map.of("method", s))));
+            else if (o instanceof Map<?, ?> mm && mm.get("name") instanceof String n) {
+                Map<String, Object> d = new LinkedHashMap<>();
+                mm.forEach((k, v) -> {
+                    if (!k.equals("name")) d.put(String.valueOf(k), v);
+                });
+                methods.add(new Method(n, d.containsKey("method") ? d : null));
+            } else throw new ConfigException("[reproduce] " + file + ": a method is a name or an object with \"name\" and distill settings, got " + Json.write(o));
+        }
+        int seeds = m.get("seeds") instanceof Number n ? n.intValue() : 1;
+        String data = m.get("data") instanceof String s ? s : null;
+        Path out = Path.of(m.get("out") instanceof String s ? s : "results/" + (m.get("name") instanceof String n ? n : "grid"));
+        return new GridSpec(m.get("name") instanceof String n ? n : file.getFileName().toString(), data, out, seeds, orEmpty(obj(file, "train", m.get("train"))),
+                tm, teacher.get("weights") instanceof String w ? w : null, orEmpty(obj(file, "teacher.train", teacher.get("train"))), students, methods,
+                orEmpty(obj(file, "distill", m.get("distill"))));
+    }
+
+    public GridSpec withSeeds(int n) {
+        return new GridSpec(name, data, out, n, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill);
+    }
+
+    public GridSpec withOut(Path o) {
+        return new GridSpec(name, data, o, seeds, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill);
+    }
+
+    public GridSpec withData(String d) {
+        return new GridSpec(name, d, out, seeds, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> obj(Path file, String key, Object v) {
+        if (v == null) return null;
+        if (!(v instanceof Map<?, ?>)) throw new ConfigException("[reproduce] " + file + ": " + key + " must be an object");
+        return (Map<String, Object>) v;
+    }
+
+    private static Map<String, Object> orEmpty(Map<String, Object> m) {
+        return m == null ? new LinkedHashMap<>() : new LinkedHashMap<>(m);
+    }
+}

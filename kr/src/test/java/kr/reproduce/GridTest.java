@@ -1,0 +1,120 @@
+package kr.reproduce;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import kr.engine.Rng;
+import kr.io.Json;
+import kr.models.Classifier;
+import kr.train.DemoCnn;
+import kr.train.StepContext;
+import kr.train.StepHook;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A grid killed in the middle of a run continues where it stopped and redoes no finished run. */
+class GridTest {
+    @TempDir
+    Path tmp;
+
+    static final class Kill extends RuntimeException {}
+
+    /** A CIFAR-10 binary directory of tiny generated data: 8 images per train batch file, 16 test images. */
+    static Path cifar(Path root) throws IOException {
+        Path d = root.resolve("cifar-10-batches-bin");
+        Files.createDirectories(d);
+        Rng r = new Rng(5);
+        for (String f : List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin")) {
+            int n = f.startsWith("test") ? 16 : 8;
+            byte[] b = new byte[n * 3073];
+            for (int i = 0; i < n; i++) {
+                int label = i % 10;
+                b[i * 3073] = (byte) label;
+                for (int p = 0; p < 3072; p++) b[i * 3073 + 1 + p] = (byte) (p / 1024 == label % 3 ? 200 : r.nextInt(120));
+            }
+            Files.write(d.resolve(f), b);
+        }
+        Files.writeString(d.resolve("batches.meta.txt"), "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n");
+        return root;
+    }
+
+    GridSpec spec() throws IOException {
+        Path data = cifar(tmp.resolve("data"));
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put("name", "tiny grid");
+        g.put("data", data.toString());
+        g.put("out", tmp.resolve("grid").toString());
+        g.put("seeds", 2L);
+        g.put("train", Map.of("epochs", 2L, "batch_size", 8L, "eval_batch_size", 16L, "lr", 0.05, "schedule", "cosine", "checkpoint_every", 1L, "workers", 0L));
+        g.put("teacher", Map.of("model", "democnn"));
+        g.put("students", List.of("democnn"));
+        g.put("methods", List.of("scratch", "kd", Map.of("name", "kr+kd", "method", "kr+kd", "kr_beta", 0.01)));
+        Path f = tmp.resolve("grid.json");
+        Files.writeString(f, Json.pretty(g));
+        return GridSpec.read(f);
+    }
+
+    static Classifier model(String name, int classes) {
+        return new DemoCnn(4, 8, 8, classes);
+    }
+
+    @Test
+    void killedGridResumesWithoutRedoingFinishedRuns() throws IOException {
+        GridSpec spec = spec();
+        // first attempt: killed at step 3 of the second seed of kd (after a checkpoint at step 2)
+        Grid first = new Grid(spec, GridTest::model, null).hook(run -> !run.id().equals("democnn/kd/seed1") ? null : new StepHook() {
+            @Override
+            public void afterStep(StepContext ctx, kr.train.Objective.Result r) {
+                if (ctx.globalStep() == 2) throw new Kill();
+            }
+        });
+        assertThrows(Kill.class, first::run);
+        Map<String, Grid.Outcome> o1 = first.outcomes();
+        assertEquals(List.of("teacher", "democnn/scratch/seed0", "democnn/scratch/seed1", "democnn/kd/seed0"), List.copyOf(o1.keySet()));
+        Path grid = tmp.resolve("grid");
+        Map<String, byte[]> before = new LinkedHashMap<>();
+        for (String id : o1.keySet()) {
+            Path dir = id.equals("teacher") ? grid.resolve("teacher") : grid.resolve(id);
+            before.put(id, Files.readAllBytes(dir.resolve("checkpoints").resolve("last.json")));
+        }
+
+        Grid second = new Grid(spec, GridTest::model, null);
+        Path table = second.run();
+        Map<String, Grid.Outcome> o2 = second.outcomes();
+        for (String id : o1.keySet()) {
+            assertEquals(Grid.Outcome.SKIPPED, o2.get(id), id);
+            Path dir = id.equals("teacher") ? grid.resolve("teacher") : grid.resolve(id);
+            assertArrayEquals(before.get(id), Files.readAllBytes(dir.resolve("checkpoints").resolve("last.json")), id + " was redone");
+        }
+        assertEquals(Grid.Outcome.RESUMED, o2.get("democnn/kd/seed1"));
+        assertEquals(Grid.Outcome.TRAINED, o2.get("democnn/kr+kd/seed0"));
+        assertEquals(Grid.Outcome.TRAINED, o2.get("democnn/kr+kd/seed1"));
+
+        String md = Files.readString(table);
+        assertTrue(md.contains("| democnn | scratch |") && md.contains("| democnn | kd |") && md.contains("| democnn | kr+kd |"), md);
+        Map<String, Object> summary = Json.parseObject(Files.readString(grid.resolve("summary.json")));
+        assertEquals(3, ((List<?>) summary.get("rows")).size());
+        assertTrue(Files.readString(grid.resolve("curves-democnn.svg")).contains("kr+kd"));
+
+        // a third invocation has nothing left to train
+        Grid third = new Grid(spec, GridTest::model, null);
+        third.run();
+        assertTrue(third.outcomes().values().stream().allMatch(x -> x == Grid.Outcome.SKIPPED), third.outcomes().toString());
+    }
+
+    @Test
+    void meanAndSampleStd() {
+        assertEquals(2.0, GridReport.mean(new double[] {1, 2, 3}), 1e-12);
+        assertEquals(1.0, GridReport.std(new double[] {1, 2, 3}), 1e-12);
+        assertEquals(0.0, GridReport.std(new double[] {5}), 0);
+    }
+
+}
