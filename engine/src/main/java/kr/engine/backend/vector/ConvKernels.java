@@ -100,10 +100,19 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
+        if (images && DIRECT && DirectConv.applies(g) && !g.pointwise()) {
+            float[] packed = DirectConv.packWeights(w, wOff, g);
+            int[] koff = DirectConv.tapOffsets(g);
+            Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.forward(x, xOff, w, wOff, y, g, lo, hi, packed, koff));
+            return;
+        }
         Parallel.forRange(g.n(), images ? 1 : Integer.MAX_VALUE, (chunk, lo, hi) -> {
             for (int b = lo; b < hi; b++) forwardImage(x, xOff, w, wOff, y, g, b, !images);
         });
     }
+
+    /** Stride-1 convolutions use {@link DirectConv} (implicit GEMM) unless -Dkr.conv.direct=false (for comparisons). */
+    static final boolean DIRECT = Boolean.parseBoolean(System.getProperty("kr.conv.direct", "true"));
 
     private static void forwardImage(float[] x, int xOff, float[] w, int wOff, float[] y, Geometry g, int b, boolean parallel) {
         int cog = g.cog(), kd = g.kdim(), ohw = g.outPlane();
@@ -244,6 +253,18 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
+        if (images && DIRECT && DirectConv.applies(g) && !g.pointwise()) {
+            int chunks = Parallel.chunks(g.n(), 1), size = DirectConv.partialSize(g);
+            float[][] partial = new float[chunks][];
+            Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> {
+                partial[chunk] = new float[size];
+                DirectConv.backwardWeight(gy, gyOff, x, xOff, partial[chunk], g, lo, hi);
+            });
+            for (int ch = 1; ch < chunks; ch++) // fixed summation order: deterministic for a given thread count
+                for (int i = 0; i < size; i++) partial[0][i] += partial[ch][i];
+            DirectConv.unpackWeightGradient(partial[0], g, gw);
+            return;
+        }
         int chunks = images ? Parallel.chunks(g.n(), 1) : 1;
         float[][] partial = new float[chunks][];
         partial[0] = gw;
