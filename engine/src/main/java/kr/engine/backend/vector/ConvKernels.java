@@ -87,8 +87,8 @@ public final class ConvKernels {
      * is split instead (GEMM results do not depend on its split, so both give the same bits).
      */
     private static boolean overImages(int n) {
-        int t = Parallel.threads();
-        return t > 1 && (n % t == 0 || n >= 4 * t);
+        int t = Parallel.chunks(Integer.MAX_VALUE, 1); // 1 when single-threaded or already inside a parallel region
+        return t == 1 || n % t == 0 || n >= 4 * t;
     }
 
     // ------------------------------------------------------------------ forward
@@ -100,10 +100,9 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
-        if (images && DIRECT && DirectConv.applies(g) && !g.pointwise()) {
-            float[] packed = DirectConv.packWeights(w, wOff, g);
-            int[] koff = DirectConv.tapOffsets(g);
-            Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.forward(x, xOff, w, wOff, y, g, lo, hi, packed, koff));
+        if (direct(g, images)) {
+            DirectConv.Forward plan = DirectConv.Forward.of(w, wOff, g);
+            Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.forward(x, xOff, y, g, lo, hi, plan));
             return;
         }
         Parallel.forRange(g.n(), images ? 1 : Integer.MAX_VALUE, (chunk, lo, hi) -> {
@@ -111,8 +110,27 @@ public final class ConvKernels {
         });
     }
 
-    /** Stride-1 convolutions use {@link DirectConv} (implicit GEMM) unless -Dkr.conv.direct=false (for comparisons). */
-    static final boolean DIRECT = Boolean.parseBoolean(System.getProperty("kr.conv.direct", "true"));
+    /** Which algorithm runs grouped (non-depthwise) convolutions. */
+    enum Path {
+        /** {@link DirectConv} when images can be split over threads and the kernel is not 1x1 stride 1, else im2col + GEMM. */
+        AUTO,
+        /** {@link DirectConv} whenever it applies (tests). */
+        DIRECT,
+        /** im2col + GEMM always (tests and comparisons). */
+        IM2COL
+    }
+
+    /** Set with -Dkr.conv.path=auto|direct|im2col, or by tests. */
+    static volatile Path path = Path.valueOf(System.getProperty("kr.conv.path", "auto").toUpperCase(java.util.Locale.ROOT));
+
+    private static boolean direct(Geometry g, boolean images) {
+        if (!DirectConv.applies(g)) return false;
+        return switch (path) {
+            case AUTO -> images && !g.pointwise();
+            case DIRECT -> true;
+            case IM2COL -> false;
+        };
+    }
 
     private static void forwardImage(float[] x, int xOff, float[] w, int wOff, float[] y, Geometry g, int b, boolean parallel) {
         int cog = g.cog(), kd = g.kdim(), ohw = g.outPlane();
@@ -199,32 +217,15 @@ public final class ConvKernels {
             depthwiseBackwardInput(gy, gyOff, w, wOff, gx, g);
             return;
         }
-        Conv2dParams p = g.p();
-        int padH = p.dilationH() * (g.kh() - 1) - p.padH(), padW = p.dilationW() * (g.kw() - 1) - p.padW();
-        if (p.strideH() == 1 && p.strideW() == 1 && padH >= 0 && padW >= 0 && !g.pointwise()) {
-            // dx = conv(dy, flip(w)^T) with the complementary padding: a GEMM with depth co*kh*kw instead of co
-            Conv2dParams q = new Conv2dParams(1, 1, padH, padW, p.dilationH(), p.dilationW(), p.groups());
-            Geometry t = new Geometry(g.n(), g.co(), g.ho(), g.wo(), g.c(), g.cog(), g.kh(), g.kw(), g.h(), g.w(), q);
-            forward(gy, gyOff, flipTranspose(w, wOff, g), 0, gx, t);
+        boolean images = overImages(g.n());
+        if (direct(g, images)) {
+            DirectConv.BackwardInput plan = DirectConv.BackwardInput.of(w, wOff, g);
+            Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.backwardInput(gy, gyOff, gx, g, lo, hi, plan));
             return;
         }
-        boolean images = overImages(g.n());
         Parallel.forRange(g.n(), images ? 1 : Integer.MAX_VALUE, (chunk, lo, hi) -> {
             for (int b = lo; b < hi; b++) backwardInputImage(gy, gyOff, w, wOff, gx, g, b, !images);
         });
-    }
-
-    /** Weights [co, cg, kh, kw] rearranged to [c, cog, kh, kw] per group, spatially flipped. */
-    static float[] flipTranspose(float[] w, int wOff, Geometry g) {
-        int cog = g.cog(), cg = g.cg(), kh = g.kh(), kw = g.kw(), taps = kh * kw;
-        float[] f = new float[g.weightSize()];
-        for (int gi = 0; gi < g.groups(); gi++)
-            for (int o = 0; o < cog; o++)
-                for (int i = 0; i < cg; i++) {
-                    int src = wOff + ((gi * cog + o) * cg + i) * taps, dst = ((gi * cg + i) * cog + o) * taps;
-                    for (int t = 0; t < taps; t++) f[dst + t] = w[src + taps - 1 - t];
-                }
-        return f;
     }
 
     private static void backwardInputImage(float[] gy, int gyOff, float[] w, int wOff, float[] gx, Geometry g, int b, boolean parallel) {
@@ -253,16 +254,17 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
-        if (images && DIRECT && DirectConv.applies(g) && !g.pointwise()) {
-            int chunks = Parallel.chunks(g.n(), 1), size = DirectConv.partialSize(g);
+        if (direct(g, images)) {
+            DirectConv.WeightPlan plan = DirectConv.WeightPlan.of(g);
+            int chunks = Parallel.chunks(g.n(), 1), size = plan.size(g);
             float[][] partial = new float[chunks][];
             Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> {
                 partial[chunk] = new float[size];
-                DirectConv.backwardWeight(gy, gyOff, x, xOff, partial[chunk], g, lo, hi);
+                DirectConv.backwardWeight(gy, gyOff, x, xOff, partial[chunk], g, lo, hi, plan);
             });
             for (int ch = 1; ch < chunks; ch++) // fixed summation order: deterministic for a given thread count
                 for (int i = 0; i < size; i++) partial[0][i] += partial[ch][i];
-            DirectConv.unpackWeightGradient(partial[0], g, gw);
+            DirectConv.unpackWeightGradient(partial[0], g, plan, gw);
             return;
         }
         int chunks = images ? Parallel.chunks(g.n(), 1) : 1;

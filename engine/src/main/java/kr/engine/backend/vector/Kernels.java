@@ -41,11 +41,14 @@ final class Kernels {
     static final Tile T8x1 = new Tile(5, 8, 1, false);
     static final Tile T4x2 = new Tile(6, 4, 2, false);
     static final Tile T3x4 = new Tile(7, 3, 4, false);
-    static final Tile T8x2T = new Tile(8, 8, 2, true);
-    static final Tile T4x2T = new Tile(9, 4, 2, true);
+    static final Tile T4x3 = new Tile(8, 4, 3, false);
+    static final Tile T8x2T = new Tile(9, 8, 2, true);
+    static final Tile T4x2T = new Tile(10, 4, 2, true);
+    static final Tile T16x1T = new Tile(11, 16, 1, true);
+    static final Tile T8x1T = new Tile(12, 8, 1, true);
 
     static Tile byName(String name) {
-        for (Tile t : new Tile[] {T5x3, T6x2, T8x2, T16x1, T4x4, T8x1, T4x2, T3x4, T8x2T, T4x2T})
+        for (Tile t : new Tile[] {T5x3, T6x2, T8x2, T16x1, T4x4, T8x1, T4x2, T3x4, T4x3, T8x2T, T4x2T, T16x1T, T8x1T})
             if ((t.rows() + "x" + t.vectors() + (t.table() ? "t" : "")).equals(name)) return t;
         throw new IllegalArgumentException("[gemm] unknown tile '" + name + "'");
     }
@@ -61,6 +64,7 @@ final class Kernels {
             case 5 -> kernel8x1(kc, a, ao, as, b, bo, bs, c, co, ldc, alpha, load);
             case 6 -> kernel4x2(kc, a, ao, as, b, bo, bs, c, co, ldc, alpha, load);
             case 7 -> kernel3x4(kc, a, ao, as, b, bo, bs, c, co, ldc, alpha, load);
+            case 8 -> kernel4x3(kc, a, ao, as, b, bo, bs, c, co, ldc, alpha, load);
             default -> throw new IllegalArgumentException("[gemm] tile " + t + " is not a strided kernel");
         }
     }
@@ -68,8 +72,10 @@ final class Kernels {
     static void runTable(Tile t, int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc,
             boolean load) {
         switch (t.id()) {
-            case 8 -> kernel8x2t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
-            case 9 -> kernel4x2t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
+            case 9 -> kernel8x2t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
+            case 10 -> kernel4x2t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
+            case 11 -> kernel16x1t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
+            case 12 -> kernel8x1t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
             default -> throw new IllegalArgumentException("[conv2d] tile " + t + " is not a table kernel");
         }
     }
@@ -448,6 +454,43 @@ final class Kernels {
         store(c2_3, al, c, co + 2 * ldc + 3 * VL, load);
     }
 
+    /** 4 x 3 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
+    static void kernel4x3(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
+        FloatVector c1_0 = z, c1_1 = z, c1_2 = z;
+        FloatVector c2_0 = z, c2_1 = z, c2_2 = z;
+        FloatVector c3_0 = z, c3_1 = z, c3_2 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bs, ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1); c0_2 = x.fma(b2, c0_2);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1); c1_2 = x.fma(b2, c1_2);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1); c2_2 = x.fma(b2, c2_2);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1); c3_2 = x.fma(b2, c3_2);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        store(c0_0, al, c, co, load);
+        store(c0_1, al, c, co + VL, load);
+        store(c0_2, al, c, co + 2 * VL, load);
+        store(c1_0, al, c, co + ldc, load);
+        store(c1_1, al, c, co + ldc + VL, load);
+        store(c1_2, al, c, co + ldc + 2 * VL, load);
+        store(c2_0, al, c, co + 2 * ldc, load);
+        store(c2_1, al, c, co + 2 * ldc + VL, load);
+        store(c2_2, al, c, co + 2 * ldc + 2 * VL, load);
+        store(c3_0, al, c, co + 3 * ldc, load);
+        store(c3_1, al, c, co + 3 * ldc + VL, load);
+        store(c3_2, al, c, co + 3 * ldc + 2 * VL, load);
+    }
+
     /** 8 x 2 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
     static void kernel8x2t(int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc, boolean load) {
         FloatVector z = FloatVector.zero(S);
@@ -528,6 +571,122 @@ final class Kernels {
         store(c2_1, c, co + 2 * ldc + VL, load);
         store(c3_0, c, co + 3 * ldc, load);
         store(c3_1, c, co + 3 * ldc + VL, load);
+    }
+
+    /** 16 x 1 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
+    static void kernel16x1t(int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z;
+        FloatVector c1_0 = z;
+        FloatVector c2_0 = z;
+        FloatVector c3_0 = z;
+        FloatVector c4_0 = z;
+        FloatVector c5_0 = z;
+        FloatVector c6_0 = z;
+        FloatVector c7_0 = z;
+        FloatVector c8_0 = z;
+        FloatVector c9_0 = z;
+        FloatVector c10_0 = z;
+        FloatVector c11_0 = z;
+        FloatVector c12_0 = z;
+        FloatVector c13_0 = z;
+        FloatVector c14_0 = z;
+        FloatVector c15_0 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + koff[p], ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = x.fma(b0, c7_0);
+            x = FloatVector.broadcast(S, a[ai + 8]);
+            c8_0 = x.fma(b0, c8_0);
+            x = FloatVector.broadcast(S, a[ai + 9]);
+            c9_0 = x.fma(b0, c9_0);
+            x = FloatVector.broadcast(S, a[ai + 10]);
+            c10_0 = x.fma(b0, c10_0);
+            x = FloatVector.broadcast(S, a[ai + 11]);
+            c11_0 = x.fma(b0, c11_0);
+            x = FloatVector.broadcast(S, a[ai + 12]);
+            c12_0 = x.fma(b0, c12_0);
+            x = FloatVector.broadcast(S, a[ai + 13]);
+            c13_0 = x.fma(b0, c13_0);
+            x = FloatVector.broadcast(S, a[ai + 14]);
+            c14_0 = x.fma(b0, c14_0);
+            x = FloatVector.broadcast(S, a[ai + 15]);
+            c15_0 = x.fma(b0, c15_0);
+        }
+        store(c0_0, c, co, load);
+        store(c1_0, c, co + ldc, load);
+        store(c2_0, c, co + 2 * ldc, load);
+        store(c3_0, c, co + 3 * ldc, load);
+        store(c4_0, c, co + 4 * ldc, load);
+        store(c5_0, c, co + 5 * ldc, load);
+        store(c6_0, c, co + 6 * ldc, load);
+        store(c7_0, c, co + 7 * ldc, load);
+        store(c8_0, c, co + 8 * ldc, load);
+        store(c9_0, c, co + 9 * ldc, load);
+        store(c10_0, c, co + 10 * ldc, load);
+        store(c11_0, c, co + 11 * ldc, load);
+        store(c12_0, c, co + 12 * ldc, load);
+        store(c13_0, c, co + 13 * ldc, load);
+        store(c14_0, c, co + 14 * ldc, load);
+        store(c15_0, c, co + 15 * ldc, load);
+    }
+
+    /** 8 x 1 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
+    static void kernel8x1t(int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z;
+        FloatVector c1_0 = z;
+        FloatVector c2_0 = z;
+        FloatVector c3_0 = z;
+        FloatVector c4_0 = z;
+        FloatVector c5_0 = z;
+        FloatVector c6_0 = z;
+        FloatVector c7_0 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + koff[p], ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = x.fma(b0, c7_0);
+        }
+        store(c0_0, c, co, load);
+        store(c1_0, c, co + ldc, load);
+        store(c2_0, c, co + 2 * ldc, load);
+        store(c3_0, c, co + 3 * ldc, load);
+        store(c4_0, c, co + 4 * ldc, load);
+        store(c5_0, c, co + 5 * ldc, load);
+        store(c6_0, c, co + 6 * ldc, load);
+        store(c7_0, c, co + 7 * ldc, load);
     }
 
 }

@@ -36,6 +36,9 @@ class ConvKernelsTest {
         {2, 6, 9, 9, 12, 3, 3, 2, 2, 1, 1, 1, 1, 6}, // depthwise, stride 2, channel multiplier 2
         {1, 4, 8, 8, 4, 5, 5, 1, 1, 4, 4, 2, 2, 4}, // depthwise dilated
         {2, 3, 1, 1, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1}, // 1x1 images
+        {2, 3, 10, 9, 5, 3, 2, 3, 2, 1, 0, 2, 1, 1}, // stride 3x2 with dilation: stride phases without every tap
+        {2, 4, 9, 9, 6, 1, 1, 3, 3, 1, 1, 1, 1, 2}, // 1x1 stride 3 with padding and groups: empty phases
+        {2, 6, 6, 6, 4, 3, 3, 4, 4, 2, 2, 1, 1, 1}, // stride larger than the kernel
     };
 
     private static Conv2dParams params(int[] c) {
@@ -67,15 +70,29 @@ class ConvKernelsTest {
         assertSameBits(gwv, VECTOR.conv2dBackwardWeight(gy, x, w.shape(), p), what + " backward weight");
     }
 
-    @Test
-    void geometriesMatchReference() {
-        Rng rng = new Rng(11);
-        for (int[] c : CASES) {
-            Conv2dParams p = params(c);
-            Tensor x = Tensor.uniform(rng, -1, 1, c[0], c[1], c[2], c[3]);
-            Tensor w = Tensor.uniform(rng, -1, 1, c[4], c[1] / c[13], c[5], c[6]);
-            checkAll(x, w, p, java.util.Arrays.toString(c));
+    /** Runs {@code body} with the convolution algorithm forced to {@code p}. */
+    private static void withPath(ConvKernels.Path p, Runnable body) {
+        ConvKernels.Path before = ConvKernels.path;
+        ConvKernels.path = p;
+        try {
+            body.run();
+        } finally {
+            ConvKernels.path = before;
         }
+    }
+
+    @Test
+    void geometriesMatchReferenceOnEveryPath() {
+        for (ConvKernels.Path path : ConvKernels.Path.values())
+            withPath(path, () -> {
+                Rng rng = new Rng(11);
+                for (int[] c : CASES) {
+                    Conv2dParams p = params(c);
+                    Tensor x = Tensor.uniform(rng, -1, 1, c[0], c[1], c[2], c[3]);
+                    Tensor w = Tensor.uniform(rng, -1, 1, c[4], c[1] / c[13], c[5], c[6]);
+                    checkAll(x, w, p, path + " " + java.util.Arrays.toString(c));
+                }
+            });
     }
 
     @Test
@@ -93,7 +110,11 @@ class ConvKernelsTest {
     }
 
     @Test
-    void resnetShapesMatchReference() {
+    void resnetShapesMatchReferenceOnEveryPath() {
+        for (ConvKernels.Path path : ConvKernels.Path.values()) withPath(path, ConvKernelsTest::resnetShapes);
+    }
+
+    private static void resnetShapes() {
         // the three stage shapes of ResNet-20 at a small batch, including the stride-2 transitions
         Rng rng = new Rng(13);
         int[][] shapes = {{16, 16, 32, 1}, {16, 32, 32, 2}, {32, 32, 16, 1}, {32, 64, 16, 2}, {64, 64, 8, 1}};
