@@ -1,0 +1,391 @@
+package kr.engine.backend.vector;
+
+import kr.engine.backend.Conv2dParams;
+
+/**
+ * Float32 2-d convolution (forward, backward-input, backward-weight) on contiguous NCHW arrays,
+ * PyTorch semantics: stride, padding, dilation, groups; no bias.
+ *
+ * <p>Grouped convolutions run as im2col + {@link Gemm} per image and group, parallel over images
+ * with one column buffer per thread (reused across calls, so it stays warm in L2). 1x1 stride-1
+ * unpadded convolutions skip im2col. Backward-input of a stride-1 convolution is a forward
+ * convolution of the output gradient with flipped, transposed weights; otherwise it is
+ * {@code W^T x dY} followed by col2im. Backward-weight sums per-thread partial gradients in chunk
+ * order, so it is deterministic for a fixed thread count. Depthwise convolutions (one input
+ * channel per group) use direct loops instead of a GEMM with a single row.
+ *
+ * <pre>{@code
+ * ConvKernels.Geometry g = ConvKernels.Geometry.of(new int[] {8, 16, 32, 32}, new int[] {16, 16, 3, 3}, Conv2dParams.of(1, 1));
+ * float[] y = new float[g.outputSize()];
+ * ConvKernels.forward(x, 0, w, 0, y, g);
+ * }</pre>
+ */
+public final class ConvKernels {
+    private ConvKernels() {}
+
+    /** Sizes of one convolution: input [n, c, h, w], weight [co, cg, kh, kw], output [n, co, ho, wo]. */
+    public record Geometry(int n, int c, int h, int w, int co, int cg, int kh, int kw, int ho, int wo, Conv2dParams p) {
+        public static Geometry of(int[] xs, int[] ws, Conv2dParams p) {
+            return new Geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[1], ws[2], ws[3], p.outH(xs[2], ws[2]), p.outW(xs[3], ws[3]), p);
+        }
+
+        int groups() {
+            return p.groups();
+        }
+
+        /** Output channels per group. */
+        int cog() {
+            return co / p.groups();
+        }
+
+        /** Rows of the column matrix: one per (input channel of the group, ky, kx). */
+        int kdim() {
+            return cg * kh * kw;
+        }
+
+        int inPlane() {
+            return h * w;
+        }
+
+        int outPlane() {
+            return ho * wo;
+        }
+
+        public int inputSize() {
+            return n * c * h * w;
+        }
+
+        public int outputSize() {
+            return n * co * ho * wo;
+        }
+
+        public int weightSize() {
+            return co * cg * kh * kw;
+        }
+
+        boolean depthwise() {
+            return cg == 1 && p.groups() == c && p.groups() > 1;
+        }
+
+        /** A 1x1 kernel at stride 1 without padding reads the input planes as they are. */
+        boolean pointwise() {
+            return kh == 1 && kw == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0 && p.padW() == 0;
+        }
+    }
+
+    /** Per-thread column buffer, grown on demand and kept for the next call. */
+    private static final ThreadLocal<float[][]> COLUMNS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] columns(int size) {
+        float[][] holder = COLUMNS.get();
+        if (holder[0].length < size) holder[0] = new float[size];
+        return holder[0];
+    }
+
+    /**
+     * Images are split over threads when there are enough of them to balance; otherwise each GEMM
+     * is split instead (GEMM results do not depend on its split, so both give the same bits).
+     */
+    private static boolean overImages(int n) {
+        int t = Parallel.chunks(Integer.MAX_VALUE, 1); // 1 when single-threaded or already inside a parallel region
+        return t == 1 || n % t == 0 || n >= 4 * t;
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    /** {@code y[n, co, ho, wo] = conv(x, w)}; y is fully overwritten. */
+    public static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, Geometry g) {
+        if (g.depthwise()) {
+            depthwiseForward(x, xOff, w, wOff, y, g);
+            return;
+        }
+        boolean images = overImages(g.n());
+        if (direct(g, images)) {
+            DirectConv.Forward plan = DirectConv.Forward.of(w, wOff, g);
+            Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.forward(x, xOff, y, g, lo, hi, plan));
+            return;
+        }
+        Parallel.forRange(g.n(), images ? 1 : Integer.MAX_VALUE, (chunk, lo, hi) -> {
+            for (int b = lo; b < hi; b++) forwardImage(x, xOff, w, wOff, y, g, b, !images);
+        });
+    }
+
+    /** Which algorithm runs grouped (non-depthwise) convolutions. */
+    enum Path {
+        /** {@link DirectConv} when images can be split over threads and the kernel is not 1x1 stride 1, else im2col + GEMM. */
+        AUTO,
+        /** {@link DirectConv} whenever it applies (tests). */
+        DIRECT,
+        /** im2col + GEMM always (tests and comparisons). */
+        IM2COL
+    }
+
+    /** Set with -Dkr.conv.path=auto|direct|im2col, or by tests. */
+    static volatile Path path = Path.valueOf(System.getProperty("kr.conv.path", "auto").toUpperCase(java.util.Locale.ROOT));
+
+    private static boolean direct(Geometry g, boolean images) {
+        if (!DirectConv.applies(g)) return false;
+        return switch (path) {
+            case AUTO -> images && !g.pointwise();
+            case DIRECT -> true;
+            case IM2COL -> false;
+        };
+    }
+
+    private static void forwardImage(float[] x, int xOff, float[] w, int wOff, float[] y, Geometry g, int b, boolean parallel) {
+        int cog = g.cog(), kd = g.kdim(), ohw = g.outPlane();
+        for (int gi = 0; gi < g.groups(); gi++) {
+            int xi = xOff + (b * g.c() + gi * g.cg()) * g.inPlane();
+            int yi = (b * g.co() + gi * cog) * ohw;
+            int wi = wOff + gi * cog * kd;
+            if (g.pointwise()) {
+                Gemm.sgemm(false, false, cog, ohw, kd, 1f, w, wi, kd, x, xi, ohw, 0f, y, yi, ohw, parallel);
+            } else {
+                float[] col = columns(kd * ohw);
+                im2col(x, xi, g, col);
+                Gemm.sgemm(false, false, cog, ohw, kd, 1f, w, wi, kd, col, 0, ohw, 0f, y, yi, ohw, parallel);
+            }
+        }
+    }
+
+    /**
+     * Unfolds one group of one image ({@code cg} planes at {@code xi}) into {@code col[kdim][ho*wo]}:
+     * row (ci, ky, kx) holds the input pixel under that tap for every output position, 0 in the padding.
+     */
+    static void im2col(float[] x, int xi, Geometry g, float[] col) {
+        Conv2dParams p = g.p();
+        int h = g.h(), w = g.w(), ho = g.ho(), wo = g.wo(), ohw = ho * wo;
+        int sh = p.strideH(), sw = p.strideW(), ph = p.padH(), pw = p.padW(), dh = p.dilationH(), dw = p.dilationW();
+        int row = 0;
+        for (int ci = 0; ci < g.cg(); ci++) {
+            int plane = xi + ci * h * w;
+            for (int ky = 0; ky < g.kh(); ky++)
+                for (int kx = 0; kx < g.kw(); kx++, row++) {
+                    int dst = row * ohw;
+                    int shift = kx * dw - pw;
+                    // output columns whose input column ox*sw + shift lies inside [0, w)
+                    int lo = Math.max(0, Math.min(wo, ceilDiv(-shift, sw))), hi = Math.max(lo, Math.min(wo, ceilDiv(w - shift, sw)));
+                    for (int oy = 0; oy < ho; oy++, dst += wo) {
+                        int iy = oy * sh - ph + ky * dh;
+                        if (iy < 0 || iy >= h) {
+                            java.util.Arrays.fill(col, dst, dst + wo, 0f);
+                            continue;
+                        }
+                        int src = plane + iy * w + shift;
+                        for (int ox = 0; ox < lo; ox++) col[dst + ox] = 0f;
+                        if (sw == 1) System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
+                        else for (int ox = lo; ox < hi; ox++) col[dst + ox] = x[src + ox * sw];
+                        for (int ox = hi; ox < wo; ox++) col[dst + ox] = 0f;
+                    }
+                }
+        }
+    }
+
+    /** Adds the column matrix back onto one group of one image: the adjoint of {@link #im2col}. */
+    static void col2im(float[] col, Geometry g, float[] x, int xi) {
+        Conv2dParams p = g.p();
+        int h = g.h(), w = g.w(), ho = g.ho(), wo = g.wo(), ohw = ho * wo;
+        int sh = p.strideH(), sw = p.strideW(), ph = p.padH(), pw = p.padW(), dh = p.dilationH(), dw = p.dilationW();
+        int row = 0;
+        for (int ci = 0; ci < g.cg(); ci++) {
+            int plane = xi + ci * h * w;
+            for (int ky = 0; ky < g.kh(); ky++)
+                for (int kx = 0; kx < g.kw(); kx++, row++) {
+                    int src = row * ohw;
+                    int shift = kx * dw - pw;
+                    int lo = Math.max(0, Math.min(wo, ceilDiv(-shift, sw))), hi = Math.max(lo, Math.min(wo, ceilDiv(w - shift, sw)));
+                    for (int oy = 0; oy < ho; oy++, src += wo) {
+                        int iy = oy * sh - ph + ky * dh;
+                        if (iy < 0 || iy >= h) continue;
+                        int dst = plane + iy * w + shift;
+                        if (sw == 1) for (int ox = lo; ox < hi; ox++) x[dst + ox] += col[src + ox];
+                        else for (int ox = lo; ox < hi; ox++) x[dst + ox * sw] += col[src + ox];
+                    }
+                }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    // ------------------------------------------------------------------ backward input
+
+    /** {@code gx[n, c, h, w]} = gradient of conv2d with respect to its input; gx is fully overwritten. */
+    public static void backwardInput(float[] gy, int gyOff, float[] w, int wOff, float[] gx, Geometry g) {
+        if (g.depthwise()) {
+            depthwiseBackwardInput(gy, gyOff, w, wOff, gx, g);
+            return;
+        }
+        boolean images = overImages(g.n());
+        if (direct(g, images)) {
+            DirectConv.BackwardInput plan = DirectConv.BackwardInput.of(w, wOff, g);
+            Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.backwardInput(gy, gyOff, gx, g, lo, hi, plan));
+            return;
+        }
+        Parallel.forRange(g.n(), images ? 1 : Integer.MAX_VALUE, (chunk, lo, hi) -> {
+            for (int b = lo; b < hi; b++) backwardInputImage(gy, gyOff, w, wOff, gx, g, b, !images);
+        });
+    }
+
+    private static void backwardInputImage(float[] gy, int gyOff, float[] w, int wOff, float[] gx, Geometry g, int b, boolean parallel) {
+        int cog = g.cog(), kd = g.kdim(), ohw = g.outPlane();
+        for (int gi = 0; gi < g.groups(); gi++) {
+            int xi = (b * g.c() + gi * g.cg()) * g.inPlane();
+            int yi = gyOff + (b * g.co() + gi * cog) * ohw;
+            int wi = wOff + gi * cog * kd;
+            if (g.pointwise()) {
+                Gemm.sgemm(true, false, kd, ohw, cog, 1f, w, wi, kd, gy, yi, ohw, 0f, gx, xi, ohw, parallel);
+            } else {
+                float[] col = columns(kd * ohw);
+                Gemm.sgemm(true, false, kd, ohw, cog, 1f, w, wi, kd, gy, yi, ohw, 0f, col, 0, ohw, parallel);
+                java.util.Arrays.fill(gx, xi, xi + g.cg() * g.inPlane(), 0f);
+                col2im(col, g, gx, xi);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ backward weight
+
+    /** {@code gw[co, cg, kh, kw]} = gradient of conv2d with respect to its weight; gw is fully overwritten. */
+    public static void backwardWeight(float[] gy, int gyOff, float[] x, int xOff, float[] gw, Geometry g) {
+        if (g.depthwise()) {
+            depthwiseBackwardWeight(gy, gyOff, x, xOff, gw, g);
+            return;
+        }
+        boolean images = overImages(g.n());
+        if (direct(g, images)) {
+            DirectConv.WeightPlan plan = DirectConv.WeightPlan.of(g);
+            int chunks = Parallel.chunks(g.n(), 1), size = plan.size(g);
+            float[][] partial = new float[chunks][];
+            Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> {
+                partial[chunk] = new float[size];
+                DirectConv.backwardWeight(gy, gyOff, x, xOff, partial[chunk], g, lo, hi, plan);
+            });
+            for (int ch = 1; ch < chunks; ch++) // fixed summation order: deterministic for a given thread count
+                for (int i = 0; i < size; i++) partial[0][i] += partial[ch][i];
+            DirectConv.unpackWeightGradient(partial[0], g, plan, gw);
+            return;
+        }
+        int chunks = images ? Parallel.chunks(g.n(), 1) : 1;
+        float[][] partial = new float[chunks][];
+        partial[0] = gw;
+        Parallel.forRange(g.n(), images ? 1 : Integer.MAX_VALUE, (chunk, lo, hi) -> {
+            float[] acc = chunk == 0 ? gw : (partial[chunk] = new float[gw.length]);
+            for (int b = lo; b < hi; b++) backwardWeightImage(gy, gyOff, x, xOff, acc, g, b, b > lo, !images);
+        });
+        // fixed summation order over chunks: deterministic for a given thread count
+        for (int ch = 1; ch < chunks; ch++) {
+            float[] pc = partial[ch];
+            for (int i = 0; i < gw.length; i++) gw[i] += pc[i];
+        }
+    }
+
+    private static void backwardWeightImage(float[] gy, int gyOff, float[] x, int xOff, float[] gw, Geometry g, int b, boolean accumulate,
+            boolean parallel) {
+        int cog = g.cog(), kd = g.kdim(), ohw = g.outPlane();
+        for (int gi = 0; gi < g.groups(); gi++) {
+            int xi = xOff + (b * g.c() + gi * g.cg()) * g.inPlane();
+            int yi = gyOff + (b * g.co() + gi * cog) * ohw;
+            int wi = gi * cog * kd;
+            float beta = accumulate ? 1f : 0f;
+            if (g.pointwise()) {
+                Gemm.sgemm(false, true, cog, kd, ohw, 1f, gy, yi, ohw, x, xi, ohw, beta, gw, wi, kd, parallel);
+            } else {
+                float[] col = columns(kd * ohw);
+                im2col(x, xi, g, col);
+                Gemm.sgemm(false, true, cog, kd, ohw, 1f, gy, yi, ohw, col, 0, ohw, beta, gw, wi, kd, parallel);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ depthwise
+
+    // One input channel per group (cog output channels each): per output channel, every tap adds a
+    // scaled, shifted input row onto the output row. Parallel over (image, channel) planes.
+
+    private static void depthwiseForward(float[] x, int xOff, float[] w, int wOff, float[] y, Geometry g) {
+        int planes = g.n() * g.co(), ohw = g.outPlane();
+        Parallel.forRange(planes, 8, (chunk, lo, hi) -> {
+            for (int pl = lo; pl < hi; pl++) {
+                int b = pl / g.co(), oc = pl % g.co(), ic = oc / g.cog();
+                int yo = pl * ohw;
+                java.util.Arrays.fill(y, yo, yo + ohw, 0f);
+                int xi = xOff + (b * g.c() + ic) * g.inPlane();
+                int wi = wOff + oc * g.kh() * g.kw();
+                tapLoop(g, (ky, kx, iy, oy, lo2, hi2, shift) -> {
+                    float wv = w[wi + ky * g.kw() + kx];
+                    int s = xi + iy * g.w() + shift, d = yo + oy * g.wo();
+                    int sw = g.p().strideW();
+                    if (sw == 1) for (int ox = lo2; ox < hi2; ox++) y[d + ox] += wv * x[s + ox];
+                    else for (int ox = lo2; ox < hi2; ox++) y[d + ox] += wv * x[s + ox * sw];
+                });
+            }
+        });
+    }
+
+    private static void depthwiseBackwardInput(float[] gy, int gyOff, float[] w, int wOff, float[] gx, Geometry g) {
+        int planes = g.n() * g.c(), cog = g.cog();
+        Parallel.forRange(planes, 8, (chunk, lo, hi) -> {
+            for (int pl = lo; pl < hi; pl++) {
+                int b = pl / g.c(), ic = pl % g.c();
+                int xo = pl * g.inPlane();
+                java.util.Arrays.fill(gx, xo, xo + g.inPlane(), 0f);
+                for (int oc = ic * cog; oc < (ic + 1) * cog; oc++) {
+                    int yi = gyOff + (b * g.co() + oc) * g.outPlane();
+                    int wi = wOff + oc * g.kh() * g.kw();
+                    tapLoop(g, (ky, kx, iy, oy, lo2, hi2, shift) -> {
+                        float wv = w[wi + ky * g.kw() + kx];
+                        int d = xo + iy * g.w() + shift, s = yi + oy * g.wo();
+                        int sw = g.p().strideW();
+                        if (sw == 1) for (int ox = lo2; ox < hi2; ox++) gx[d + ox] += wv * gy[s + ox];
+                        else for (int ox = lo2; ox < hi2; ox++) gx[d + ox * sw] += wv * gy[s + ox];
+                    });
+                }
+            }
+        });
+    }
+
+    private static void depthwiseBackwardWeight(float[] gy, int gyOff, float[] x, int xOff, float[] gw, Geometry g) {
+        int taps = g.kh() * g.kw();
+        // parallel over output channels; each channel sums its images in order (deterministic for any thread count)
+        Parallel.forRange(g.co(), 1, (chunk, lo, hi) -> {
+            for (int oc = lo; oc < hi; oc++) {
+                int ic = oc / g.cog(), wi = oc * taps;
+                double[] acc = new double[taps];
+                for (int b = 0; b < g.n(); b++) {
+                    int xi = xOff + (b * g.c() + ic) * g.inPlane(), yi = gyOff + (b * g.co() + oc) * g.outPlane();
+                    tapLoop(g, (ky, kx, iy, oy, lo2, hi2, shift) -> {
+                        int s = xi + iy * g.w() + shift, d = yi + oy * g.wo(), sw = g.p().strideW();
+                        float sum = 0f;
+                        if (sw == 1) for (int ox = lo2; ox < hi2; ox++) sum += gy[d + ox] * x[s + ox];
+                        else for (int ox = lo2; ox < hi2; ox++) sum += gy[d + ox] * x[s + ox * sw];
+                        acc[ky * g.kw() + kx] += sum;
+                    });
+                }
+                for (int t = 0; t < taps; t++) gw[wi + t] = (float) acc[t];
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface TapRow {
+        /** One (tap, output row) pair: output columns [lo, hi) read input row iy at column ox*sw + shift. */
+        void run(int ky, int kx, int iy, int oy, int lo, int hi, int shift);
+    }
+
+    /** Visits every (tap, output row) whose input row is inside the image, with the valid column range. */
+    private static void tapLoop(Geometry g, TapRow body) {
+        Conv2dParams p = g.p();
+        int sh = p.strideH(), sw = p.strideW();
+        for (int ky = 0; ky < g.kh(); ky++)
+            for (int kx = 0; kx < g.kw(); kx++) {
+                int shift = kx * p.dilationW() - p.padW();
+                int lo = Math.max(0, Math.min(g.wo(), ceilDiv(-shift, sw))), hi = Math.max(lo, Math.min(g.wo(), ceilDiv(g.w() - shift, sw)));
+                for (int oy = 0; oy < g.ho(); oy++) {
+                    int iy = oy * sh - p.padH() + ky * p.dilationH();
+                    if (iy >= 0 && iy < g.h()) body.run(ky, kx, iy, oy, lo, hi, shift);
+                }
+            }
+    }
+}

@@ -1,0 +1,400 @@
+package kr.engine.backend.vector;
+
+import java.util.Arrays;
+import kr.engine.backend.Conv2dParams;
+import kr.engine.backend.vector.ConvKernels.Geometry;
+
+/**
+ * Convolutions as implicit GEMMs over a zero-padded copy of each image, with no im2col.
+ *
+ * <p>The padded image is split into stride phases (phase (u mod sh, v mod sw) of padded pixel (u, v)
+ * holds it at (u / sh, v / sw)); for stride 1 there is one phase. In the phase planes an output
+ * pixel (oy, ox) is the position {@code q = oy * Wh + ox} (Wh the phase row length) and the input
+ * under tap (ci, ky, kx) is {@code buf[koff(ci, ky, kx) + q]} for every q, so consecutive positions
+ * are contiguous in the buffer. A pass multiplies packed weights (broadcast) by such runs, loaded
+ * through an offset table; positions that fall on padding columns are computed and dropped.
+ *
+ * <p>Backward-input is a set of such passes over the padded output gradient, one per input stride
+ * phase, each with the taps that reach that phase (for stride 1: a single pass with flipped,
+ * transposed weights). Backward-weight reduces over positions with the image in padded HWC layout
+ * (the channels of one pixel are contiguous broadcasts or vectors) and the output gradient
+ * transposed to [q][co]; per-thread partials are summed in chunk order by the caller.
+ *
+ * <p>The image-sized copies cost O(C*H*W) per image against O(C*Co*kh*kw*H*W/stride^2)
+ * multiply-adds, which is why this beats im2col (kh*kw copies of the image) when channels are few.
+ */
+final class DirectConv {
+    private DirectConv() {}
+
+    /** Any convolution but depthwise ones (those have their own kernels). */
+    static boolean applies(Geometry g) {
+        return !g.depthwise();
+    }
+
+    private static int roundUp(int x, int r) {
+        return (x + r - 1) / r * r;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    /** Per-thread scratch: padded image, output block, transposed output gradient. */
+    private static final class Scratch {
+        float[] pad = new float[0], out = new float[0], dyt = new float[0];
+
+        static float[] grow(float[] a, int n) {
+            return a.length >= n ? a : new float[n];
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    // ------------------------------------------------------------------ padded, phase-split images
+
+    /**
+     * A padded, stride-phase-split copy of one image of {@code channels} planes h x w: padded pixel
+     * (u, v) = (y + top, x + left) of channel c is at {@code ((phase * channels + c) * hh + u / sh) * wh + v / sw}
+     * (CHW) or {@code ((phase * hh + u / sh) * wh + v / sw) * channels + c} (HWC), phase = (u % sh) * sw + v % sw.
+     */
+    record Layout(int channels, int h, int w, int top, int left, int sh, int sw, int hh, int wh) {
+        int plane() {
+            return hh * wh;
+        }
+
+        /** Floats of the buffer, with slack for reads that run past the end on dropped positions. */
+        int size(int slack) {
+            return sh * sw * channels * plane() + slack;
+        }
+
+        int phase(int u, int v) {
+            return (u % sh) * sw + v % sw;
+        }
+
+        /** Zero-fills {@code dst} and copies image {@code src[so ...]} (channel planes h*w apart) into it, CHW. */
+        void fillCHW(float[] src, int so, float[] dst, int used) {
+            Arrays.fill(dst, 0, used, 0f);
+            for (int c = 0; c < channels; c++)
+                for (int y = 0; y < h; y++) {
+                    int u = y + top, s = so + (c * h + y) * w;
+                    if (sw == 1) {
+                        System.arraycopy(src, s, dst, ((phase(u, 0) * channels + c) * hh + u / sh) * wh + left, w);
+                        continue;
+                    }
+                    for (int x = 0; x < w; x++) {
+                        int v = x + left;
+                        dst[((phase(u, v) * channels + c) * hh + u / sh) * wh + v / sw] = src[s + x];
+                    }
+                }
+        }
+
+        /** As {@link #fillCHW} but pixel-major (HWC). */
+        void fillHWC(float[] src, int so, float[] dst, int used) {
+            Arrays.fill(dst, 0, used, 0f);
+            if (sh == 1 && sw == 1) {
+                Transpose.toPixelMajor(src, so, channels, h, w, h * w, dst, (top * wh + left) * channels, wh, channels);
+                return;
+            }
+            for (int y = 0; y < h; y++)
+                for (int c = 0; c < channels; c++) {
+                    int u = y + top, s = so + (c * h + y) * w;
+                    for (int x = 0; x < w; x++) {
+                        int v = x + left;
+                        dst[((phase(u, v) * hh + u / sh) * wh + v / sw) * channels + c] = src[s + x];
+                    }
+                }
+        }
+    }
+
+    /** The padded, phase-split input of a forward pass (and of backward-weight). */
+    private static Layout inputLayout(Geometry g) {
+        Conv2dParams p = g.p();
+        int hp = g.h() + 2 * p.padH(), wp = g.w() + 2 * p.padW();
+        return new Layout(g.c(), g.h(), g.w(), p.padH(), p.padW(), p.strideH(), p.strideW(), ceilDiv(hp, p.strideH()), ceilDiv(wp, p.strideW()));
+    }
+
+    // ------------------------------------------------------------------ passes
+
+    /**
+     * One implicit GEMM per image and group: output rows (channels) x positions q in [q0, q1) of a
+     * buffer with row length wq, depth {@code koff.length}. Position q = a * wq + b goes to output
+     * pixel (a * sy + oy0, b * sx + ox0) of an outH x outW plane when b < cols and the pixel is inside.
+     * {@code inGroup} and {@code outGroup} are the channels per group on each side.
+     */
+    record Pass(Kernels.Tile tile, float[] packed, int[] koff, int rows, int inGroup, int q0, int q1, int wq, int cols, int outH, int outW, int sy,
+            int oy0, int sx, int ox0) {
+        int qPad() {
+            return roundUp(q1 - q0, tile.cols());
+        }
+
+        int rowsP() {
+            return roundUp(rows, tile.rows());
+        }
+
+        /** Runs the pass on one image: {@code buf} holds its layout, out rows go to {@code y[yo + channel * outH * outW]}. */
+        void run(float[] buf, int planeIn, int groups, float[] out, float[] y, int yo) {
+            int kd = koff.length, mr = tile.rows(), nr = tile.cols(), qPad = qPad(), rowsP = rowsP();
+            for (int gi = 0; gi < groups; gi++) {
+                int base = gi * inGroup * planeIn + q0, wg = gi * rowsP * kd;
+                for (int q = 0; q < qPad; q += nr)
+                    for (int i = 0; i < rowsP; i += mr) Kernels.runTable(tile, kd, packed, wg + i * kd, mr, buf, base + q, koff, out, i * qPad + q, qPad, false);
+                for (int o = 0; o < rows; o++) scatter(out, o * qPad, y, yo + (gi * rows + o) * outH * outW);
+            }
+        }
+
+        /** Copies one output row block (positions from q0) to its plane, dropping padding positions. */
+        private void scatter(float[] out, int src, float[] y, int plane) {
+            for (int a = q0 / wq, aEnd = ceilDiv(q1, wq); a < aEnd; a++) {
+                int oy = a * sy + oy0;
+                if (oy < 0 || oy >= outH) continue;
+                // columns b with 0 <= b * sx + ox0 < outW and b < cols
+                int bLo = Math.max(0, ceilDiv(-ox0, sx)), bHi = Math.min(cols, ceilDiv(outW - ox0, sx));
+                int s = src + a * wq - q0, d = plane + oy * outW + ox0;
+                if (sx == 1) {
+                    if (bHi > bLo) System.arraycopy(out, s + bLo, y, d + bLo, bHi - bLo);
+                } else {
+                    for (int b = bLo; b < bHi; b++) y[d + b * sx] = out[s + b];
+                }
+            }
+        }
+    }
+
+    /**
+     * Forward tile: rows are output channels, columns positions. The narrow tile wins when rounding
+     * the positions up to the wide tile's columns would waste more than its extra broadcasts cost.
+     */
+    static Kernels.Tile passTile(int positions, int rows) {
+        Kernels.Tile wide = Kernels.WIDE ? Kernels.T8x2T : Kernels.T4x2T, narrow = Kernels.WIDE ? Kernels.T16x1T : Kernels.T8x1T;
+        double wideCost = (double) roundUp(positions, wide.cols()) * roundUp(rows, wide.rows());
+        double narrowCost = NARROW_PENALTY * roundUp(positions, narrow.cols()) * roundUp(rows, narrow.rows());
+        return narrowCost < wideCost ? narrow : wide;
+    }
+
+    /** Relative cost per multiply-add of the narrow tile (measured: one B load per 16 broadcasts is ~20% slower than 2 per 8). */
+    private static final double NARROW_PENALTY = 1.25;
+
+    /** A[row][k] = weight(row, k) for each group, as [group][panel][k][mr], zero padded to whole panels. */
+    @FunctionalInterface
+    private interface WeightAt {
+        float at(int group, int row, int k);
+    }
+
+    private static float[] pack(int groups, int rows, int kd, int mr, WeightAt wt) {
+        int rowsP = roundUp(rows, mr);
+        float[] p = new float[groups * rowsP * kd];
+        for (int gi = 0; gi < groups; gi++)
+            for (int o = 0; o < rows; o++) {
+                int dst = gi * rowsP * kd + (o / mr) * mr * kd + o % mr;
+                for (int r = 0; r < kd; r++) p[dst + r * mr] = wt.at(gi, o, r);
+            }
+        return p;
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    /** Everything the forward pass needs besides the images. */
+    record Forward(Layout in, Pass pass) {
+        static Forward of(float[] w, int wOff, Geometry g) {
+            Layout in = inputLayout(g);
+            Conv2dParams p = g.p();
+            int kd = g.kdim(), cog = g.cog();
+            int[] koff = new int[kd];
+            int r = 0;
+            for (int ci = 0; ci < g.cg(); ci++)
+                for (int ky = 0; ky < g.kh(); ky++)
+                    for (int kx = 0; kx < g.kw(); kx++) {
+                        int dy = ky * p.dilationH(), dx = kx * p.dilationW();
+                        int phase = (dy % in.sh()) * in.sw() + dx % in.sw();
+                        koff[r++] = ((phase * in.channels() + ci) * in.hh() + dy / in.sh()) * in.wh() + dx / in.sw();
+                    }
+            int q1 = g.ho() * in.wh();
+            Kernels.Tile t = passTile(q1, cog);
+            float[] packed = pack(g.groups(), cog, kd, t.rows(), (gi, o, k) -> w[wOff + (gi * cog + o) * kd + k]);
+            return new Forward(in, new Pass(t, packed, koff, cog, g.cg(), 0, q1, in.wh(), g.wo(), g.ho(), g.wo(), 1, 0, 1, 0));
+        }
+    }
+
+    /** Forward pass over images [lo, hi); y is [n, co, ho, wo]. */
+    static void forward(float[] x, int xOff, float[] y, Geometry g, int lo, int hi, Forward f) {
+        Pass pass = f.pass();
+        int used = f.in().size(0), slack = pass.qPad() + 2 * pass.tile().cols() + f.in().wh();
+        Scratch s = SCRATCH.get();
+        s.pad = Scratch.grow(s.pad, f.in().size(slack));
+        s.out = Scratch.grow(s.out, pass.rowsP() * pass.qPad());
+        for (int b = lo; b < hi; b++) {
+            f.in().fillCHW(x, xOff + b * g.c() * g.inPlane(), s.pad, used + slack);
+            pass.run(s.pad, f.in().plane(), g.groups(), s.out, y, b * g.co() * g.outPlane());
+        }
+    }
+
+    // ------------------------------------------------------------------ backward input
+
+    /**
+     * Backward-input as passes over the padded output gradient: input pixel (iy, ix) has padded
+     * coordinates (u, v) = (iy + padH, ix + padW) = (a*sh + phy, b*sw + phx); tap ky reaches phase phy
+     * when ky*dh = phy (mod sh), from output row a - my with my = floor(ky*dh / sh). The gradient is
+     * stored with my_max rows and mx_max columns of zeros before it so every offset is non-negative.
+     */
+    record BackwardInput(Layout in, Pass[] passes) {
+        static BackwardInput of(float[] w, int wOff, Geometry g) {
+            Conv2dParams p = g.p();
+            int sh = p.strideH(), sw = p.strideW(), dh = p.dilationH(), dw = p.dilationW(), cog = g.cog(), cg = g.cg();
+            int my = (g.kh() - 1) * dh / sh, mx = (g.kw() - 1) * dw / sw;
+            int rowsA = ceilDiv(g.h() + p.padH(), sh), colsB = ceilDiv(g.w() + p.padW(), sw);
+            int wq = Math.max(g.wo(), colsB) + mx, hq = Math.max(g.ho(), rowsA) + my + 1;
+            Layout in = new Layout(g.co(), g.ho(), g.wo(), my, mx, 1, 1, hq, wq);
+            Pass[] passes = new Pass[sh * sw];
+            for (int phy = 0; phy < sh; phy++)
+                for (int phx = 0; phx < sw; phx++) {
+                    int[] kys = taps(g.kh(), dh, sh, phy), kxs = taps(g.kw(), dw, sw, phx);
+                    int kd = cog * kys.length * kxs.length;
+                    int[] koff = new int[kd];
+                    int r = 0;
+                    for (int o = 0; o < cog; o++)
+                        for (int ky : kys)
+                            for (int kx : kxs) koff[r++] = (o * hq + my - ky * dh / sh) * wq + mx - kx * dw / sw;
+                    // rows a whose pixels lie inside the input: a*sh + phy - padH in [0, h)
+                    int a0 = Math.max(0, ceilDiv(p.padH() - phy, sh)), a1 = ceilDiv(g.h() + p.padH() - phy, sh);
+                    int q0 = a0 * wq, q1 = Math.max(q0, a1 * wq);
+                    Kernels.Tile t = passTile(q1 - q0, cg);
+                    float[] packed = pack(g.groups(), cg, kd, t.rows(), (gi, ci, k) -> {
+                        int o = k / (kys.length * kxs.length), rest = k % (kys.length * kxs.length);
+                        int ky = kys[rest / kxs.length], kx = kxs[rest % kxs.length];
+                        return w[wOff + (((gi * cog + o) * cg + ci) * g.kh() + ky) * g.kw() + kx];
+                    });
+                    passes[phy * sw + phx] = new Pass(t, packed, koff, cg, cog, q0, q1, wq, colsB, g.h(), g.w(), sh, phy - p.padH(), sw, phx - p.padW());
+                }
+            return new BackwardInput(in, passes);
+        }
+
+        /** Kernel taps k with k * dilation = phase (mod stride). */
+        private static int[] taps(int k, int dilation, int stride, int phase) {
+            return java.util.stream.IntStream.range(0, k).filter(t -> t * dilation % stride == phase).toArray();
+        }
+    }
+
+    /** Backward-input over images [lo, hi); gx [n, c, h, w] is fully overwritten. */
+    static void backwardInput(float[] gy, int gyOff, float[] gx, Geometry g, int lo, int hi, BackwardInput bi) {
+        int qPad = 0, rowsP = 0, slack = 0;
+        for (Pass pass : bi.passes()) {
+            qPad = Math.max(qPad, pass.qPad());
+            rowsP = Math.max(rowsP, pass.rowsP());
+            slack = Math.max(slack, pass.q0() + pass.qPad() + 2 * pass.tile().cols());
+        }
+        int used = bi.in().size(0);
+        Scratch s = SCRATCH.get();
+        s.pad = Scratch.grow(s.pad, bi.in().size(slack));
+        s.out = Scratch.grow(s.out, rowsP * qPad);
+        for (int b = lo; b < hi; b++) {
+            int xo = b * g.c() * g.inPlane();
+            bi.in().fillCHW(gy, gyOff + b * g.co() * g.outPlane(), s.pad, used + slack);
+            // phases whose tap set is empty (stride > kernel reach) receive no gradient
+            Arrays.fill(gx, xo, xo + g.c() * g.inPlane(), 0f);
+            for (Pass pass : bi.passes())
+                if (pass.koff().length > 0) pass.run(s.pad, bi.in().plane(), g.groups(), s.out, gx, xo);
+        }
+    }
+
+    // ------------------------------------------------------------------ backward weight
+
+    /**
+     * Rows of the weight gradient as segments of consecutive channels in the padded HWC image: with
+     * groups == 1, horizontal stride 1 and horizontal dilation 1, one segment per ky covers (kx, ci)
+     * for all kx; otherwise one segment per (ky, kx) covers the group's channels. {@code base[s]} is
+     * the segment's offset in the HWC buffer.
+     */
+    record Segments(int count, int length, int[] base, boolean mergedKx) {
+        static Segments of(Geometry g, Layout in) {
+            Conv2dParams p = g.p();
+            boolean merged = g.groups() == 1 && p.dilationW() == 1 && p.strideW() == 1;
+            int count = merged ? g.kh() : g.kh() * g.kw(), len = merged ? g.kw() * g.c() : g.cg();
+            int[] base = new int[count];
+            for (int s = 0; s < count; s++) {
+                int dy = (merged ? s : s / g.kw()) * p.dilationH(), dx = merged ? 0 : s % g.kw() * p.dilationW();
+                int phase = (dy % in.sh()) * in.sw() + dx % in.sw();
+                base[s] = ((phase * in.hh() + dy / in.sh()) * in.wh() + dx / in.sw()) * g.c();
+            }
+            return new Segments(count, len, base, merged);
+        }
+    }
+
+    /**
+     * How backward-weight tiles its output [segment rows j] x [output channels]: normally rows are j
+     * (broadcast from the HWC image) and vectors run over output channels; with at most one vector of
+     * output channels the roles swap (coRows: rows are output channels broadcast from the transposed
+     * gradient, vectors run over j), 7 loads per 12 multiply-adds instead of 17 per 16.
+     * {@code coP} is the row stride of the transposed gradient, {@code lenP} the padded segment length.
+     */
+    record WeightPlan(Layout in, Kernels.Tile tile, boolean coRows, Segments sg, int coP, int lenP) {
+        static WeightPlan of(Geometry g) {
+            Layout in = inputLayout(g);
+            Segments sg = Segments.of(g, in);
+            int cog = g.cog();
+            if (Kernels.WIDE && cog <= Kernels.VL) {
+                Kernels.Tile t = Kernels.T4x3;
+                return new WeightPlan(in, t, true, sg, roundUp(cog, t.rows()), roundUp(sg.length(), t.cols()));
+            }
+            Kernels.Tile t;
+            if (Kernels.WIDE) t = cog <= 2 * Kernels.VL ? Kernels.T8x2 : Kernels.T4x4;
+            else t = cog <= Kernels.VL ? Kernels.T8x1 : cog <= 2 * Kernels.VL ? Kernels.T4x2 : Kernels.T3x4;
+            return new WeightPlan(in, t, false, sg, roundUp(cog, t.cols()), roundUp(sg.length(), t.rows()));
+        }
+
+        /** Size of one per-thread partial: [group][segment][lenP][coP], or [group][segment][coP][lenP] with coRows. */
+        int size(Geometry g) {
+            return g.groups() * sg.count() * lenP * coP;
+        }
+
+        /** Index of (group, segment, j, output channel) in a partial. */
+        int index(int gi, int seg, int j, int o) {
+            int block = gi * sg.count() + seg;
+            return coRows ? (block * coP + o) * lenP + j : (block * lenP + j) * coP + o;
+        }
+    }
+
+    /** Adds the weight gradient of images [lo, hi) to {@code acc} (layout of {@link WeightPlan#index}). */
+    static void backwardWeight(float[] gy, int gyOff, float[] x, int xOff, float[] acc, Geometry g, int lo, int hi, WeightPlan plan) {
+        Kernels.Tile t = plan.tile();
+        Layout in = plan.in();
+        Segments sg = plan.sg();
+        int cog = g.cog(), coP = plan.coP(), lenP = plan.lenP(), c = g.c(), q = g.ho() * in.wh();
+        int used = in.size(0), slack = (in.wh() + 1) * c + lenP + t.cols();
+        Scratch s = SCRATCH.get();
+        s.pad = Scratch.grow(s.pad, in.size(slack));
+        s.dyt = Scratch.grow(s.dyt, q * coP);
+        float[] pad = s.pad, dyt = s.dyt;
+        for (int b = lo; b < hi; b++) {
+            in.fillHWC(x, xOff + b * c * g.inPlane(), pad, used + slack);
+            for (int gi = 0; gi < g.groups(); gi++) {
+                // output gradient transposed to [q][co], zero on the dropped positions ox >= wo
+                Arrays.fill(dyt, 0, q * coP, 0f);
+                Transpose.toPixelMajor(gy, gyOff + (b * g.co() + gi * cog) * g.outPlane(), cog, g.ho(), g.wo(), g.outPlane(), dyt, 0, in.wh(), coP);
+                int groupBase = sg.mergedKx() ? 0 : gi * g.cg();
+                for (int sI = 0; sI < sg.count(); sI++) {
+                    int xb = sg.base()[sI] + groupBase;
+                    if (plan.coRows()) {
+                        for (int o = 0; o < coP; o += t.rows())
+                            for (int j = 0; j < lenP; j += t.cols())
+                                Kernels.run(t, q, dyt, o, coP, pad, xb + j, c, acc, plan.index(gi, sI, j, o), lenP, 1f, true);
+                    } else {
+                        for (int j = 0; j < lenP; j += t.rows())
+                            for (int o = 0; o < coP; o += t.cols())
+                                Kernels.run(t, q, pad, xb + j, c, dyt, o, coP, acc, plan.index(gi, sI, j, o), coP, 1f, true);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Writes the partial layout back as gw [co, cg, kh, kw]. */
+    static void unpackWeightGradient(float[] acc, Geometry g, WeightPlan plan, float[] gw) {
+        Segments sg = plan.sg();
+        int cog = g.cog();
+        for (int gi = 0; gi < g.groups(); gi++)
+            for (int sI = 0; sI < sg.count(); sI++)
+                for (int j = 0; j < sg.length(); j++) {
+                    int ky = sg.mergedKx() ? sI : sI / g.kw(), kx = sg.mergedKx() ? j / g.c() : sI % g.kw(), ci = sg.mergedKx() ? j % g.c() : j;
+                    for (int o = 0; o < cog; o++) gw[(((gi * cog + o) * g.cg() + ci) * g.kh() + ky) * g.kw() + kx] = acc[plan.index(gi, sI, j, o)];
+                }
+    }
+}

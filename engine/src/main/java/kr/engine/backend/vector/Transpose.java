@@ -1,0 +1,171 @@
+package kr.engine.backend.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Channel-major planes to pixel-major (CHW to HWC) copies for {@link DirectConv}: VL x VL blocks are
+ * transposed in registers by log2(VL) butterfly stages (lane shuffles and blends), which is several
+ * times faster than strided scalar stores. Shapes that do not tile by VL fall back to scalar loops.
+ */
+final class Transpose {
+    private static final VectorSpecies<Float> S = Kernels.S;
+    private static final int VL = Kernels.VL;
+    private static final boolean BLOCKS = VL == 16 || VL == 8;
+    private static final int STAGES = Integer.numberOfTrailingZeros(VL);
+    private static final VectorShuffle<Float>[] UP = shuffles(-1), DOWN = shuffles(1);
+    private static final VectorMask<Float>[] HIGH = masks();
+
+    private Transpose() {}
+
+    /** Stage s exchanges lanes at distance d = VL / 2^(s+1): UP moves lane l - d to l, DOWN lane l + d to l. */
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] shuffles(int sign) {
+        VectorShuffle<Float>[] out = new VectorShuffle[STAGES];
+        for (int s = 0; s < STAGES; s++) {
+            int d = VL >> (s + 1);
+            int[] idx = new int[VL];
+            for (int l = 0; l < VL; l++) idx[l] = Math.floorMod(l + sign * d, VL);
+            out[s] = VectorShuffle.fromArray(S, idx, 0);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] masks() {
+        VectorMask<Float>[] out = new VectorMask[STAGES];
+        for (int s = 0; s < STAGES; s++) {
+            int d = VL >> (s + 1);
+            boolean[] high = new boolean[VL];
+            for (int l = 0; l < VL; l++) high[l] = (l & d) != 0;
+            out[s] = VectorMask.fromArray(S, high, 0);
+        }
+        return out;
+    }
+
+    /**
+     * Copies {@code channels} planes of h x w (plane i at {@code src[so + i * planeStride]}) so that
+     * pixel (y, x) channel i lands at {@code dst[dO + (y * rowStride + x) * pixStride + i]}.
+     */
+    static void toPixelMajor(float[] src, int so, int channels, int h, int w, int planeStride, float[] dst, int dO, int rowStride,
+            int pixStride) {
+        int c0 = 0;
+        if (BLOCKS && w % VL == 0)
+            for (; c0 + VL <= channels; c0 += VL)
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x += VL) {
+                        int s = so + c0 * planeStride + y * w + x, d = dO + (y * rowStride + x) * pixStride + c0;
+                        if (VL == 16) block16(src, s, planeStride, dst, d, pixStride);
+                        else block8(src, s, planeStride, dst, d, pixStride);
+                    }
+        // row by row, so the strided stores stay within an L1-resident row of the destination
+        for (int y = 0; y < h; y++)
+            for (int i = c0; i < channels; i++) {
+                int s = so + i * planeStride + y * w, d = dO + y * rowStride * pixStride + i;
+                for (int x = 0; x < w; x++) dst[d + x * pixStride] = src[s + x];
+            }
+    }
+
+    // ------------------------------------------------------------------ generated: row r of the block is
+    // read from src[so + r * ss], lane l of the result row r is stored to dst[dO + r * ds + l]
+
+    private static void block16(float[] src, int so, int ss, float[] dst, int dO, int ds) {
+        FloatVector v0 = FloatVector.fromArray(S, src, so + 0 * ss);
+        FloatVector v1 = FloatVector.fromArray(S, src, so + 1 * ss);
+        FloatVector v2 = FloatVector.fromArray(S, src, so + 2 * ss);
+        FloatVector v3 = FloatVector.fromArray(S, src, so + 3 * ss);
+        FloatVector v4 = FloatVector.fromArray(S, src, so + 4 * ss);
+        FloatVector v5 = FloatVector.fromArray(S, src, so + 5 * ss);
+        FloatVector v6 = FloatVector.fromArray(S, src, so + 6 * ss);
+        FloatVector v7 = FloatVector.fromArray(S, src, so + 7 * ss);
+        FloatVector v8 = FloatVector.fromArray(S, src, so + 8 * ss);
+        FloatVector v9 = FloatVector.fromArray(S, src, so + 9 * ss);
+        FloatVector v10 = FloatVector.fromArray(S, src, so + 10 * ss);
+        FloatVector v11 = FloatVector.fromArray(S, src, so + 11 * ss);
+        FloatVector v12 = FloatVector.fromArray(S, src, so + 12 * ss);
+        FloatVector v13 = FloatVector.fromArray(S, src, so + 13 * ss);
+        FloatVector v14 = FloatVector.fromArray(S, src, so + 14 * ss);
+        FloatVector v15 = FloatVector.fromArray(S, src, so + 15 * ss);
+        { FloatVector a = v0, b = v8; v0 = a.blend(b.rearrange(UP[0]), HIGH[0]); v8 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v1, b = v9; v1 = a.blend(b.rearrange(UP[0]), HIGH[0]); v9 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v2, b = v10; v2 = a.blend(b.rearrange(UP[0]), HIGH[0]); v10 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v3, b = v11; v3 = a.blend(b.rearrange(UP[0]), HIGH[0]); v11 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v4, b = v12; v4 = a.blend(b.rearrange(UP[0]), HIGH[0]); v12 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v5, b = v13; v5 = a.blend(b.rearrange(UP[0]), HIGH[0]); v13 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v6, b = v14; v6 = a.blend(b.rearrange(UP[0]), HIGH[0]); v14 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v7, b = v15; v7 = a.blend(b.rearrange(UP[0]), HIGH[0]); v15 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v0, b = v4; v0 = a.blend(b.rearrange(UP[1]), HIGH[1]); v4 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v1, b = v5; v1 = a.blend(b.rearrange(UP[1]), HIGH[1]); v5 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v2, b = v6; v2 = a.blend(b.rearrange(UP[1]), HIGH[1]); v6 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v3, b = v7; v3 = a.blend(b.rearrange(UP[1]), HIGH[1]); v7 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v8, b = v12; v8 = a.blend(b.rearrange(UP[1]), HIGH[1]); v12 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v9, b = v13; v9 = a.blend(b.rearrange(UP[1]), HIGH[1]); v13 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v10, b = v14; v10 = a.blend(b.rearrange(UP[1]), HIGH[1]); v14 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v11, b = v15; v11 = a.blend(b.rearrange(UP[1]), HIGH[1]); v15 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v0, b = v2; v0 = a.blend(b.rearrange(UP[2]), HIGH[2]); v2 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v1, b = v3; v1 = a.blend(b.rearrange(UP[2]), HIGH[2]); v3 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v4, b = v6; v4 = a.blend(b.rearrange(UP[2]), HIGH[2]); v6 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v5, b = v7; v5 = a.blend(b.rearrange(UP[2]), HIGH[2]); v7 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v8, b = v10; v8 = a.blend(b.rearrange(UP[2]), HIGH[2]); v10 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v9, b = v11; v9 = a.blend(b.rearrange(UP[2]), HIGH[2]); v11 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v12, b = v14; v12 = a.blend(b.rearrange(UP[2]), HIGH[2]); v14 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v13, b = v15; v13 = a.blend(b.rearrange(UP[2]), HIGH[2]); v15 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v0, b = v1; v0 = a.blend(b.rearrange(UP[3]), HIGH[3]); v1 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v2, b = v3; v2 = a.blend(b.rearrange(UP[3]), HIGH[3]); v3 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v4, b = v5; v4 = a.blend(b.rearrange(UP[3]), HIGH[3]); v5 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v6, b = v7; v6 = a.blend(b.rearrange(UP[3]), HIGH[3]); v7 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v8, b = v9; v8 = a.blend(b.rearrange(UP[3]), HIGH[3]); v9 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v10, b = v11; v10 = a.blend(b.rearrange(UP[3]), HIGH[3]); v11 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v12, b = v13; v12 = a.blend(b.rearrange(UP[3]), HIGH[3]); v13 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v14, b = v15; v14 = a.blend(b.rearrange(UP[3]), HIGH[3]); v15 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        v0.intoArray(dst, dO + 0 * ds);
+        v1.intoArray(dst, dO + 1 * ds);
+        v2.intoArray(dst, dO + 2 * ds);
+        v3.intoArray(dst, dO + 3 * ds);
+        v4.intoArray(dst, dO + 4 * ds);
+        v5.intoArray(dst, dO + 5 * ds);
+        v6.intoArray(dst, dO + 6 * ds);
+        v7.intoArray(dst, dO + 7 * ds);
+        v8.intoArray(dst, dO + 8 * ds);
+        v9.intoArray(dst, dO + 9 * ds);
+        v10.intoArray(dst, dO + 10 * ds);
+        v11.intoArray(dst, dO + 11 * ds);
+        v12.intoArray(dst, dO + 12 * ds);
+        v13.intoArray(dst, dO + 13 * ds);
+        v14.intoArray(dst, dO + 14 * ds);
+        v15.intoArray(dst, dO + 15 * ds);
+    }
+
+    private static void block8(float[] src, int so, int ss, float[] dst, int dO, int ds) {
+        FloatVector v0 = FloatVector.fromArray(S, src, so + 0 * ss);
+        FloatVector v1 = FloatVector.fromArray(S, src, so + 1 * ss);
+        FloatVector v2 = FloatVector.fromArray(S, src, so + 2 * ss);
+        FloatVector v3 = FloatVector.fromArray(S, src, so + 3 * ss);
+        FloatVector v4 = FloatVector.fromArray(S, src, so + 4 * ss);
+        FloatVector v5 = FloatVector.fromArray(S, src, so + 5 * ss);
+        FloatVector v6 = FloatVector.fromArray(S, src, so + 6 * ss);
+        FloatVector v7 = FloatVector.fromArray(S, src, so + 7 * ss);
+        { FloatVector a = v0, b = v4; v0 = a.blend(b.rearrange(UP[0]), HIGH[0]); v4 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v1, b = v5; v1 = a.blend(b.rearrange(UP[0]), HIGH[0]); v5 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v2, b = v6; v2 = a.blend(b.rearrange(UP[0]), HIGH[0]); v6 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v3, b = v7; v3 = a.blend(b.rearrange(UP[0]), HIGH[0]); v7 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v0, b = v2; v0 = a.blend(b.rearrange(UP[1]), HIGH[1]); v2 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v1, b = v3; v1 = a.blend(b.rearrange(UP[1]), HIGH[1]); v3 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v4, b = v6; v4 = a.blend(b.rearrange(UP[1]), HIGH[1]); v6 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v5, b = v7; v5 = a.blend(b.rearrange(UP[1]), HIGH[1]); v7 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v0, b = v1; v0 = a.blend(b.rearrange(UP[2]), HIGH[2]); v1 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v2, b = v3; v2 = a.blend(b.rearrange(UP[2]), HIGH[2]); v3 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v4, b = v5; v4 = a.blend(b.rearrange(UP[2]), HIGH[2]); v5 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v6, b = v7; v6 = a.blend(b.rearrange(UP[2]), HIGH[2]); v7 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        v0.intoArray(dst, dO + 0 * ds);
+        v1.intoArray(dst, dO + 1 * ds);
+        v2.intoArray(dst, dO + 2 * ds);
+        v3.intoArray(dst, dO + 3 * ds);
+        v4.intoArray(dst, dO + 4 * ds);
+        v5.intoArray(dst, dO + 5 * ds);
+        v6.intoArray(dst, dO + 6 * ds);
+        v7.intoArray(dst, dO + 7 * ds);
+    }
+}
