@@ -35,12 +35,6 @@ public class VectorBackend extends ScalarBackend {
         return t.isContiguous() ? t : copy(t);
     }
 
-    private static boolean f32(kr.engine.Tensor... ts) {
-        for (kr.engine.Tensor t : ts)
-            if (t.dtype() != kr.engine.DType.F32) return false;
-        return true;
-    }
-
     @Override
     public kr.engine.Tensor matmul(kr.engine.Tensor a, kr.engine.Tensor b, int[] out) {
         if (!f32(a, b)) return super.matmul(a, b, out);
