@@ -67,23 +67,17 @@ final class DirectConv {
             return sh * sw * channels * plane() + slack;
         }
 
-        int phase(int u, int v) {
-            return (u % sh) * sw + v % sw;
-        }
-
-        /** Zero-fills {@code dst} and copies image {@code src[so ...]} (channel planes h*w apart) into it, CHW. */
+        /** Zero-fills {@code dst[0, used)} and copies the image {@code src[so ...]} (planes h*w apart) into it, CHW. */
         void fillCHW(float[] src, int so, float[] dst, int used) {
             Arrays.fill(dst, 0, used, 0f);
             for (int c = 0; c < channels; c++)
                 for (int y = 0; y < h; y++) {
                     int u = y + top, s = so + (c * h + y) * w;
-                    if (sw == 1) {
-                        System.arraycopy(src, s, dst, ((phase(u, 0) * channels + c) * hh + u / sh) * wh + left, w);
-                        continue;
-                    }
-                    for (int x = 0; x < w; x++) {
-                        int v = x + left;
-                        dst[((phase(u, v) * channels + c) * hh + u / sh) * wh + v / sw] = src[s + x];
+                    for (int px = 0; px < sw; px++) {
+                        // the columns x of this row that land in horizontal phase px, one contiguous run there
+                        int x0 = Math.floorMod(px - left, sw), d = ((((u % sh) * sw + px) * channels + c) * hh + u / sh) * wh + (x0 + left) / sw;
+                        if (sw == 1) System.arraycopy(src, s, dst, d, w);
+                        else for (int x = x0; x < w; x += sw) dst[d++] = src[s + x];
                     }
                 }
         }
@@ -95,12 +89,23 @@ final class DirectConv {
                 Transpose.toPixelMajor(src, so, channels, h, w, h * w, dst, (top * wh + left) * channels, wh, channels);
                 return;
             }
+            int c0 = 0, vl = Kernels.VL;
+            if (Transpose.blocks() && w % vl == 0 && vl % sw == 0) {
+                // VL channels x VL pixels of a row at a time; pixel r of a block lands at column offset off[r]
+                int[] off = new int[vl];
+                for (int r = 0; r < vl; r++) off[r] = (((r + left) % sw) * plane() + (r + left) / sw) * channels;
+                for (; c0 + vl <= channels; c0 += vl)
+                    for (int y = 0; y < h; y++) {
+                        int u = y + top, row = ((u % sh) * sw * plane() + (u / sh) * wh) * channels + c0;
+                        for (int x = 0; x < w; x += vl) Transpose.block(src, so + c0 * h * w + y * w + x, h * w, dst, row + x / sw * channels, off);
+                    }
+            }
             for (int y = 0; y < h; y++)
-                for (int c = 0; c < channels; c++) {
+                for (int c = c0; c < channels; c++) {
                     int u = y + top, s = so + (c * h + y) * w;
-                    for (int x = 0; x < w; x++) {
-                        int v = x + left;
-                        dst[((phase(u, v) * hh + u / sh) * wh + v / sw) * channels + c] = src[s + x];
+                    for (int px = 0; px < sw; px++) {
+                        int x0 = Math.floorMod(px - left, sw), d = ((((u % sh) * sw + px) * hh + u / sh) * wh + (x0 + left) / sw) * channels + c;
+                        for (int x = x0; x < w; x += sw, d += channels) dst[d] = src[s + x];
                     }
                 }
         }
@@ -370,16 +375,21 @@ final class DirectConv {
                 Arrays.fill(dyt, 0, q * coP, 0f);
                 Transpose.toPixelMajor(gy, gyOff + (b * g.co() + gi * cog) * g.outPlane(), cog, g.ho(), g.wo(), g.outPlane(), dyt, 0, in.wh(), coP);
                 int groupBase = sg.mergedKx() ? 0 : gi * g.cg();
-                for (int sI = 0; sI < sg.count(); sI++) {
-                    int xb = sg.base()[sI] + groupBase;
-                    if (plan.coRows()) {
-                        for (int o = 0; o < coP; o += t.rows())
-                            for (int j = 0; j < lenP; j += t.cols())
-                                Kernels.run(t, q, dyt, o, coP, pad, xb + j, c, acc, plan.index(gi, sI, j, o), lenP, 1f, true);
-                    } else {
-                        for (int j = 0; j < lenP; j += t.rows())
-                            for (int o = 0; o < coP; o += t.cols())
-                                Kernels.run(t, q, pad, xb + j, c, dyt, o, coP, acc, plan.index(gi, sI, j, o), coP, 1f, true);
+                // blocks of positions small enough that their slices of both operands stay in L1 across all tiles
+                int kqMax = Math.max(16, 4096 / Math.max(coP, c)), kq = ceilDiv(q, ceilDiv(q, kqMax));
+                for (int q0 = 0; q0 < q; q0 += kq) {
+                    int kc = Math.min(kq, q - q0);
+                    for (int sI = 0; sI < sg.count(); sI++) {
+                        int xb = sg.base()[sI] + groupBase + q0 * c;
+                        if (plan.coRows()) {
+                            for (int o = 0; o < coP; o += t.rows())
+                                for (int j = 0; j < lenP; j += t.cols())
+                                    Kernels.run(t, kc, dyt, q0 * coP + o, coP, pad, xb + j, c, acc, plan.index(gi, sI, j, o), lenP, 1f, true);
+                        } else {
+                            for (int j = 0; j < lenP; j += t.rows())
+                                for (int o = 0; o < coP; o += t.cols())
+                                    Kernels.run(t, kc, pad, xb + j, c, dyt, q0 * coP + o, coP, acc, plan.index(gi, sI, j, o), coP, 1f, true);
+                        }
                     }
                 }
             }
