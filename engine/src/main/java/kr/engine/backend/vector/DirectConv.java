@@ -1,6 +1,7 @@
 package kr.engine.backend.vector;
 
 import java.util.Arrays;
+import java.util.List;
 import kr.engine.backend.Conv2dParams;
 import kr.engine.backend.vector.ConvKernels.Geometry;
 
@@ -39,12 +40,32 @@ final class DirectConv {
         return -Math.floorDiv(-a, b);
     }
 
-    /** Per-thread scratch: padded image, output block, transposed output gradient. */
+    /**
+     * Per-thread scratch: padded image, output block, transposed output gradient. Fills only write
+     * the interior, so a buffer last filled with the same layout still has zero padding and need
+     * not be cleared again ({@code padKey} / {@code dytKey} remember what it holds).
+     */
     private static final class Scratch {
         float[] pad = new float[0], out = new float[0], dyt = new float[0];
+        Object padKey, dytKey;
 
         static float[] grow(float[] a, int n) {
             return a.length >= n ? a : new float[n];
+        }
+
+        /** Makes {@code pad} hold at least n floats; true when it must be zeroed before filling with {@code key}'s layout. */
+        boolean padFor(Object key, int n) {
+            boolean clear = pad.length < n || !key.equals(padKey);
+            pad = grow(pad, n);
+            padKey = key;
+            return clear;
+        }
+
+        boolean dytFor(Object key, int n) {
+            boolean clear = dyt.length < n || !key.equals(dytKey);
+            dyt = grow(dyt, n);
+            dytKey = key;
+            return clear;
         }
     }
 
@@ -67,40 +88,45 @@ final class DirectConv {
             return sh * sw * channels * plane() + slack;
         }
 
-        int phase(int u, int v) {
-            return (u % sh) * sw + v % sw;
-        }
-
-        /** Zero-fills {@code dst} and copies image {@code src[so ...]} (channel planes h*w apart) into it, CHW. */
-        void fillCHW(float[] src, int so, float[] dst, int used) {
-            Arrays.fill(dst, 0, used, 0f);
+        /** Zero-fills {@code dst[0, used)} when {@code clear} and copies the image {@code src[so ...]} (planes h*w apart) into it, CHW. */
+        void fillCHW(float[] src, int so, float[] dst, int used, boolean clear) {
+            if (clear) Arrays.fill(dst, 0, used, 0f);
             for (int c = 0; c < channels; c++)
                 for (int y = 0; y < h; y++) {
                     int u = y + top, s = so + (c * h + y) * w;
-                    if (sw == 1) {
-                        System.arraycopy(src, s, dst, ((phase(u, 0) * channels + c) * hh + u / sh) * wh + left, w);
-                        continue;
-                    }
-                    for (int x = 0; x < w; x++) {
-                        int v = x + left;
-                        dst[((phase(u, v) * channels + c) * hh + u / sh) * wh + v / sw] = src[s + x];
+                    for (int px = 0; px < sw; px++) {
+                        // the columns x of this row that land in horizontal phase px, one contiguous run there
+                        int x0 = Math.floorMod(px - left, sw), d = ((((u % sh) * sw + px) * channels + c) * hh + u / sh) * wh + (x0 + left) / sw;
+                        if (sw == 1) System.arraycopy(src, s, dst, d, w);
+                        else for (int x = x0; x < w; x += sw) dst[d++] = src[s + x];
                     }
                 }
         }
 
         /** As {@link #fillCHW} but pixel-major (HWC). */
-        void fillHWC(float[] src, int so, float[] dst, int used) {
-            Arrays.fill(dst, 0, used, 0f);
+        void fillHWC(float[] src, int so, float[] dst, int used, boolean clear) {
+            if (clear) Arrays.fill(dst, 0, used, 0f);
             if (sh == 1 && sw == 1) {
                 Transpose.toPixelMajor(src, so, channels, h, w, h * w, dst, (top * wh + left) * channels, wh, channels);
                 return;
             }
+            int c0 = 0, vl = Kernels.VL;
+            if (Transpose.blocks() && w % vl == 0 && vl % sw == 0) {
+                // VL channels x VL pixels of a row at a time; pixel r of a block lands at column offset off[r]
+                int[] off = new int[vl];
+                for (int r = 0; r < vl; r++) off[r] = (((r + left) % sw) * plane() + (r + left) / sw) * channels;
+                for (; c0 + vl <= channels; c0 += vl)
+                    for (int y = 0; y < h; y++) {
+                        int u = y + top, row = ((u % sh) * sw * plane() + (u / sh) * wh) * channels + c0;
+                        for (int x = 0; x < w; x += vl) Transpose.block(src, so + c0 * h * w + y * w + x, h * w, dst, row + x / sw * channels, off);
+                    }
+            }
             for (int y = 0; y < h; y++)
-                for (int c = 0; c < channels; c++) {
+                for (int c = c0; c < channels; c++) {
                     int u = y + top, s = so + (c * h + y) * w;
-                    for (int x = 0; x < w; x++) {
-                        int v = x + left;
-                        dst[((phase(u, v) * hh + u / sh) * wh + v / sw) * channels + c] = src[s + x];
+                    for (int px = 0; px < sw; px++) {
+                        int x0 = Math.floorMod(px - left, sw), d = ((((u % sh) * sw + px) * hh + u / sh) * wh + (x0 + left) / sw) * channels + c;
+                        for (int x = x0; x < w; x += sw, d += channels) dst[d] = src[s + x];
                     }
                 }
         }
@@ -219,10 +245,10 @@ final class DirectConv {
         Pass pass = f.pass();
         int used = f.in().size(0), slack = pass.qPad() + 2 * pass.tile().cols() + f.in().wh();
         Scratch s = SCRATCH.get();
-        s.pad = Scratch.grow(s.pad, f.in().size(slack));
+        boolean clear = s.padFor(List.of(f.in(), "CHW", slack), f.in().size(slack));
         s.out = Scratch.grow(s.out, pass.rowsP() * pass.qPad());
-        for (int b = lo; b < hi; b++) {
-            f.in().fillCHW(x, xOff + b * g.c() * g.inPlane(), s.pad, used + slack);
+        for (int b = lo; b < hi; b++, clear = false) {
+            f.in().fillCHW(x, xOff + b * g.c() * g.inPlane(), s.pad, used + slack, clear);
             pass.run(s.pad, f.in().plane(), g.groups(), s.out, y, b * g.co() * g.outPlane());
         }
     }
@@ -276,20 +302,22 @@ final class DirectConv {
     /** Backward-input over images [lo, hi); gx [n, c, h, w] is fully overwritten. */
     static void backwardInput(float[] gy, int gyOff, float[] gx, Geometry g, int lo, int hi, BackwardInput bi) {
         int qPad = 0, rowsP = 0, slack = 0;
+        boolean complete = true;
         for (Pass pass : bi.passes()) {
+            complete &= pass.koff().length > 0;
             qPad = Math.max(qPad, pass.qPad());
             rowsP = Math.max(rowsP, pass.rowsP());
             slack = Math.max(slack, pass.q0() + pass.qPad() + 2 * pass.tile().cols());
         }
         int used = bi.in().size(0);
         Scratch s = SCRATCH.get();
-        s.pad = Scratch.grow(s.pad, bi.in().size(slack));
+        boolean clear = s.padFor(List.of(bi.in(), "CHW", slack), bi.in().size(slack));
         s.out = Scratch.grow(s.out, rowsP * qPad);
-        for (int b = lo; b < hi; b++) {
+        for (int b = lo; b < hi; b++, clear = false) {
             int xo = b * g.c() * g.inPlane();
-            bi.in().fillCHW(gy, gyOff + b * g.co() * g.outPlane(), s.pad, used + slack);
-            // phases whose tap set is empty (stride > kernel reach) receive no gradient
-            Arrays.fill(gx, xo, xo + g.c() * g.inPlane(), 0f);
+            bi.in().fillCHW(gy, gyOff + b * g.co() * g.outPlane(), s.pad, used + slack, clear);
+            // every pixel of a phase with taps is written; phases without any (stride > kernel reach) get zeros
+            if (!complete) Arrays.fill(gx, xo, xo + g.c() * g.inPlane(), 0f);
             for (Pass pass : bi.passes())
                 if (pass.koff().length > 0) pass.run(s.pad, bi.in().plane(), g.groups(), s.out, gx, xo);
         }
@@ -360,26 +388,32 @@ final class DirectConv {
         int cog = g.cog(), coP = plan.coP(), lenP = plan.lenP(), c = g.c(), q = g.ho() * in.wh();
         int used = in.size(0), slack = (in.wh() + 1) * c + lenP + t.cols();
         Scratch s = SCRATCH.get();
-        s.pad = Scratch.grow(s.pad, in.size(slack));
-        s.dyt = Scratch.grow(s.dyt, q * coP);
+        boolean clear = s.padFor(List.of(in, "HWC", slack), in.size(slack));
+        boolean clearDyt = s.dytFor(List.of(in.wh(), g.ho(), g.wo(), cog, coP), q * coP);
         float[] pad = s.pad, dyt = s.dyt;
-        for (int b = lo; b < hi; b++) {
-            in.fillHWC(x, xOff + b * c * g.inPlane(), pad, used + slack);
+        for (int b = lo; b < hi; b++, clear = false) {
+            in.fillHWC(x, xOff + b * c * g.inPlane(), pad, used + slack, clear);
             for (int gi = 0; gi < g.groups(); gi++) {
                 // output gradient transposed to [q][co], zero on the dropped positions ox >= wo
-                Arrays.fill(dyt, 0, q * coP, 0f);
+                if (clearDyt) Arrays.fill(dyt, 0, q * coP, 0f);
+                clearDyt = false;
                 Transpose.toPixelMajor(gy, gyOff + (b * g.co() + gi * cog) * g.outPlane(), cog, g.ho(), g.wo(), g.outPlane(), dyt, 0, in.wh(), coP);
                 int groupBase = sg.mergedKx() ? 0 : gi * g.cg();
-                for (int sI = 0; sI < sg.count(); sI++) {
-                    int xb = sg.base()[sI] + groupBase;
-                    if (plan.coRows()) {
-                        for (int o = 0; o < coP; o += t.rows())
-                            for (int j = 0; j < lenP; j += t.cols())
-                                Kernels.run(t, q, dyt, o, coP, pad, xb + j, c, acc, plan.index(gi, sI, j, o), lenP, 1f, true);
-                    } else {
-                        for (int j = 0; j < lenP; j += t.rows())
-                            for (int o = 0; o < coP; o += t.cols())
-                                Kernels.run(t, q, pad, xb + j, c, dyt, o, coP, acc, plan.index(gi, sI, j, o), coP, 1f, true);
+                // blocks of positions small enough that their slices of both operands stay in L1 across all tiles
+                int kqMax = Math.max(16, 4096 / Math.max(coP, c)), kq = ceilDiv(q, ceilDiv(q, kqMax));
+                for (int q0 = 0; q0 < q; q0 += kq) {
+                    int kc = Math.min(kq, q - q0);
+                    for (int sI = 0; sI < sg.count(); sI++) {
+                        int xb = sg.base()[sI] + groupBase + q0 * c;
+                        if (plan.coRows()) {
+                            for (int o = 0; o < coP; o += t.rows())
+                                for (int j = 0; j < lenP; j += t.cols())
+                                    Kernels.run(t, kc, dyt, q0 * coP + o, coP, pad, xb + j, c, acc, plan.index(gi, sI, j, o), lenP, 1f, true);
+                        } else {
+                            for (int j = 0; j < lenP; j += t.rows())
+                                for (int o = 0; o < coP; o += t.cols())
+                                    Kernels.run(t, kc, pad, xb + j, c, dyt, q0 * coP + o, coP, acc, plan.index(gi, sI, j, o), coP, 1f, true);
+                        }
                     }
                 }
             }

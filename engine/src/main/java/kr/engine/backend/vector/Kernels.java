@@ -80,14 +80,6 @@ final class Kernels {
         }
     }
 
-    private static void store(FloatVector acc, FloatVector alpha, float[] c, int i, boolean load) {
-        (load ? acc.fma(alpha, FloatVector.fromArray(S, c, i)) : acc.mul(alpha)).intoArray(c, i);
-    }
-
-    private static void store(FloatVector acc, float[] c, int i, boolean load) {
-        (load ? acc.add(FloatVector.fromArray(S, c, i)) : acc).intoArray(c, i);
-    }
-
     // ------------------------------------------------------------------ generated
 
     /** 5 x 3 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
@@ -116,21 +108,39 @@ final class Kernels {
             c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1); c4_2 = x.fma(b2, c4_2);
         }
         FloatVector al = FloatVector.broadcast(S, alpha);
-        store(c0_0, al, c, co, load);
-        store(c0_1, al, c, co + VL, load);
-        store(c0_2, al, c, co + 2 * VL, load);
-        store(c1_0, al, c, co + ldc, load);
-        store(c1_1, al, c, co + ldc + VL, load);
-        store(c1_2, al, c, co + ldc + 2 * VL, load);
-        store(c2_0, al, c, co + 2 * ldc, load);
-        store(c2_1, al, c, co + 2 * ldc + VL, load);
-        store(c2_2, al, c, co + 2 * ldc + 2 * VL, load);
-        store(c3_0, al, c, co + 3 * ldc, load);
-        store(c3_1, al, c, co + 3 * ldc + VL, load);
-        store(c3_2, al, c, co + 3 * ldc + 2 * VL, load);
-        store(c4_0, al, c, co + 4 * ldc, load);
-        store(c4_1, al, c, co + 4 * ldc + VL, load);
-        store(c4_2, al, c, co + 4 * ldc + 2 * VL, load);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c0_2.fma(al, FloatVector.fromArray(S, c, co + 2 * VL)).intoArray(c, co + 2 * VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c1_2.fma(al, FloatVector.fromArray(S, c, co + ldc + 2 * VL)).intoArray(c, co + ldc + 2 * VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c2_2.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 2 * VL)).intoArray(c, co + 2 * ldc + 2 * VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c3_2.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + 2 * VL)).intoArray(c, co + 3 * ldc + 2 * VL);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+            c4_2.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc + 2 * VL)).intoArray(c, co + 4 * ldc + 2 * VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c0_2.mul(al).intoArray(c, co + 2 * VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c1_2.mul(al).intoArray(c, co + ldc + 2 * VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c2_2.mul(al).intoArray(c, co + 2 * ldc + 2 * VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c3_2.mul(al).intoArray(c, co + 3 * ldc + 2 * VL);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c4_1.mul(al).intoArray(c, co + 4 * ldc + VL);
+            c4_2.mul(al).intoArray(c, co + 4 * ldc + 2 * VL);
+        }
     }
 
     /** 6 x 2 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
@@ -161,18 +171,33 @@ final class Kernels {
             c5_0 = x.fma(b0, c5_0); c5_1 = x.fma(b1, c5_1);
         }
         FloatVector al = FloatVector.broadcast(S, alpha);
-        store(c0_0, al, c, co, load);
-        store(c0_1, al, c, co + VL, load);
-        store(c1_0, al, c, co + ldc, load);
-        store(c1_1, al, c, co + ldc + VL, load);
-        store(c2_0, al, c, co + 2 * ldc, load);
-        store(c2_1, al, c, co + 2 * ldc + VL, load);
-        store(c3_0, al, c, co + 3 * ldc, load);
-        store(c3_1, al, c, co + 3 * ldc + VL, load);
-        store(c4_0, al, c, co + 4 * ldc, load);
-        store(c4_1, al, c, co + 4 * ldc + VL, load);
-        store(c5_0, al, c, co + 5 * ldc, load);
-        store(c5_1, al, c, co + 5 * ldc + VL, load);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+            c5_0.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c5_1.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc + VL)).intoArray(c, co + 5 * ldc + VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c4_1.mul(al).intoArray(c, co + 4 * ldc + VL);
+            c5_0.mul(al).intoArray(c, co + 5 * ldc);
+            c5_1.mul(al).intoArray(c, co + 5 * ldc + VL);
+        }
     }
 
     /** 8 x 2 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
@@ -209,22 +234,41 @@ final class Kernels {
             c7_0 = x.fma(b0, c7_0); c7_1 = x.fma(b1, c7_1);
         }
         FloatVector al = FloatVector.broadcast(S, alpha);
-        store(c0_0, al, c, co, load);
-        store(c0_1, al, c, co + VL, load);
-        store(c1_0, al, c, co + ldc, load);
-        store(c1_1, al, c, co + ldc + VL, load);
-        store(c2_0, al, c, co + 2 * ldc, load);
-        store(c2_1, al, c, co + 2 * ldc + VL, load);
-        store(c3_0, al, c, co + 3 * ldc, load);
-        store(c3_1, al, c, co + 3 * ldc + VL, load);
-        store(c4_0, al, c, co + 4 * ldc, load);
-        store(c4_1, al, c, co + 4 * ldc + VL, load);
-        store(c5_0, al, c, co + 5 * ldc, load);
-        store(c5_1, al, c, co + 5 * ldc + VL, load);
-        store(c6_0, al, c, co + 6 * ldc, load);
-        store(c6_1, al, c, co + 6 * ldc + VL, load);
-        store(c7_0, al, c, co + 7 * ldc, load);
-        store(c7_1, al, c, co + 7 * ldc + VL, load);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+            c5_0.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c5_1.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc + VL)).intoArray(c, co + 5 * ldc + VL);
+            c6_0.fma(al, FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c6_1.fma(al, FloatVector.fromArray(S, c, co + 6 * ldc + VL)).intoArray(c, co + 6 * ldc + VL);
+            c7_0.fma(al, FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+            c7_1.fma(al, FloatVector.fromArray(S, c, co + 7 * ldc + VL)).intoArray(c, co + 7 * ldc + VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c4_1.mul(al).intoArray(c, co + 4 * ldc + VL);
+            c5_0.mul(al).intoArray(c, co + 5 * ldc);
+            c5_1.mul(al).intoArray(c, co + 5 * ldc + VL);
+            c6_0.mul(al).intoArray(c, co + 6 * ldc);
+            c6_1.mul(al).intoArray(c, co + 6 * ldc + VL);
+            c7_0.mul(al).intoArray(c, co + 7 * ldc);
+            c7_1.mul(al).intoArray(c, co + 7 * ldc + VL);
+        }
     }
 
     /** 16 x 1 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
@@ -284,22 +328,41 @@ final class Kernels {
             c15_0 = x.fma(b0, c15_0);
         }
         FloatVector al = FloatVector.broadcast(S, alpha);
-        store(c0_0, al, c, co, load);
-        store(c1_0, al, c, co + ldc, load);
-        store(c2_0, al, c, co + 2 * ldc, load);
-        store(c3_0, al, c, co + 3 * ldc, load);
-        store(c4_0, al, c, co + 4 * ldc, load);
-        store(c5_0, al, c, co + 5 * ldc, load);
-        store(c6_0, al, c, co + 6 * ldc, load);
-        store(c7_0, al, c, co + 7 * ldc, load);
-        store(c8_0, al, c, co + 8 * ldc, load);
-        store(c9_0, al, c, co + 9 * ldc, load);
-        store(c10_0, al, c, co + 10 * ldc, load);
-        store(c11_0, al, c, co + 11 * ldc, load);
-        store(c12_0, al, c, co + 12 * ldc, load);
-        store(c13_0, al, c, co + 13 * ldc, load);
-        store(c14_0, al, c, co + 14 * ldc, load);
-        store(c15_0, al, c, co + 15 * ldc, load);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c5_0.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c6_0.fma(al, FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c7_0.fma(al, FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+            c8_0.fma(al, FloatVector.fromArray(S, c, co + 8 * ldc)).intoArray(c, co + 8 * ldc);
+            c9_0.fma(al, FloatVector.fromArray(S, c, co + 9 * ldc)).intoArray(c, co + 9 * ldc);
+            c10_0.fma(al, FloatVector.fromArray(S, c, co + 10 * ldc)).intoArray(c, co + 10 * ldc);
+            c11_0.fma(al, FloatVector.fromArray(S, c, co + 11 * ldc)).intoArray(c, co + 11 * ldc);
+            c12_0.fma(al, FloatVector.fromArray(S, c, co + 12 * ldc)).intoArray(c, co + 12 * ldc);
+            c13_0.fma(al, FloatVector.fromArray(S, c, co + 13 * ldc)).intoArray(c, co + 13 * ldc);
+            c14_0.fma(al, FloatVector.fromArray(S, c, co + 14 * ldc)).intoArray(c, co + 14 * ldc);
+            c15_0.fma(al, FloatVector.fromArray(S, c, co + 15 * ldc)).intoArray(c, co + 15 * ldc);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c5_0.mul(al).intoArray(c, co + 5 * ldc);
+            c6_0.mul(al).intoArray(c, co + 6 * ldc);
+            c7_0.mul(al).intoArray(c, co + 7 * ldc);
+            c8_0.mul(al).intoArray(c, co + 8 * ldc);
+            c9_0.mul(al).intoArray(c, co + 9 * ldc);
+            c10_0.mul(al).intoArray(c, co + 10 * ldc);
+            c11_0.mul(al).intoArray(c, co + 11 * ldc);
+            c12_0.mul(al).intoArray(c, co + 12 * ldc);
+            c13_0.mul(al).intoArray(c, co + 13 * ldc);
+            c14_0.mul(al).intoArray(c, co + 14 * ldc);
+            c15_0.mul(al).intoArray(c, co + 15 * ldc);
+        }
     }
 
     /** 4 x 4 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
@@ -326,22 +389,41 @@ final class Kernels {
             c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1); c3_2 = x.fma(b2, c3_2); c3_3 = x.fma(b3, c3_3);
         }
         FloatVector al = FloatVector.broadcast(S, alpha);
-        store(c0_0, al, c, co, load);
-        store(c0_1, al, c, co + VL, load);
-        store(c0_2, al, c, co + 2 * VL, load);
-        store(c0_3, al, c, co + 3 * VL, load);
-        store(c1_0, al, c, co + ldc, load);
-        store(c1_1, al, c, co + ldc + VL, load);
-        store(c1_2, al, c, co + ldc + 2 * VL, load);
-        store(c1_3, al, c, co + ldc + 3 * VL, load);
-        store(c2_0, al, c, co + 2 * ldc, load);
-        store(c2_1, al, c, co + 2 * ldc + VL, load);
-        store(c2_2, al, c, co + 2 * ldc + 2 * VL, load);
-        store(c2_3, al, c, co + 2 * ldc + 3 * VL, load);
-        store(c3_0, al, c, co + 3 * ldc, load);
-        store(c3_1, al, c, co + 3 * ldc + VL, load);
-        store(c3_2, al, c, co + 3 * ldc + 2 * VL, load);
-        store(c3_3, al, c, co + 3 * ldc + 3 * VL, load);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c0_2.fma(al, FloatVector.fromArray(S, c, co + 2 * VL)).intoArray(c, co + 2 * VL);
+            c0_3.fma(al, FloatVector.fromArray(S, c, co + 3 * VL)).intoArray(c, co + 3 * VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c1_2.fma(al, FloatVector.fromArray(S, c, co + ldc + 2 * VL)).intoArray(c, co + ldc + 2 * VL);
+            c1_3.fma(al, FloatVector.fromArray(S, c, co + ldc + 3 * VL)).intoArray(c, co + ldc + 3 * VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c2_2.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 2 * VL)).intoArray(c, co + 2 * ldc + 2 * VL);
+            c2_3.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 3 * VL)).intoArray(c, co + 2 * ldc + 3 * VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c3_2.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + 2 * VL)).intoArray(c, co + 3 * ldc + 2 * VL);
+            c3_3.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + 3 * VL)).intoArray(c, co + 3 * ldc + 3 * VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c0_2.mul(al).intoArray(c, co + 2 * VL);
+            c0_3.mul(al).intoArray(c, co + 3 * VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c1_2.mul(al).intoArray(c, co + ldc + 2 * VL);
+            c1_3.mul(al).intoArray(c, co + ldc + 3 * VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c2_2.mul(al).intoArray(c, co + 2 * ldc + 2 * VL);
+            c2_3.mul(al).intoArray(c, co + 2 * ldc + 3 * VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c3_2.mul(al).intoArray(c, co + 3 * ldc + 2 * VL);
+            c3_3.mul(al).intoArray(c, co + 3 * ldc + 3 * VL);
+        }
     }
 
     /** 8 x 1 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
@@ -377,14 +459,25 @@ final class Kernels {
             c7_0 = x.fma(b0, c7_0);
         }
         FloatVector al = FloatVector.broadcast(S, alpha);
-        store(c0_0, al, c, co, load);
-        store(c1_0, al, c, co + ldc, load);
-        store(c2_0, al, c, co + 2 * ldc, load);
-        store(c3_0, al, c, co + 3 * ldc, load);
-        store(c4_0, al, c, co + 4 * ldc, load);
-        store(c5_0, al, c, co + 5 * ldc, load);
-        store(c6_0, al, c, co + 6 * ldc, load);
-        store(c7_0, al, c, co + 7 * ldc, load);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c5_0.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c6_0.fma(al, FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c7_0.fma(al, FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c5_0.mul(al).intoArray(c, co + 5 * ldc);
+            c6_0.mul(al).intoArray(c, co + 6 * ldc);
+            c7_0.mul(al).intoArray(c, co + 7 * ldc);
+        }
     }
 
     /** 4 x 2 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
@@ -409,14 +502,25 @@ final class Kernels {
             c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
         }
         FloatVector al = FloatVector.broadcast(S, alpha);
-        store(c0_0, al, c, co, load);
-        store(c0_1, al, c, co + VL, load);
-        store(c1_0, al, c, co + ldc, load);
-        store(c1_1, al, c, co + ldc + VL, load);
-        store(c2_0, al, c, co + 2 * ldc, load);
-        store(c2_1, al, c, co + 2 * ldc + VL, load);
-        store(c3_0, al, c, co + 3 * ldc, load);
-        store(c3_1, al, c, co + 3 * ldc + VL, load);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+        }
     }
 
     /** 3 x 4 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
@@ -440,18 +544,33 @@ final class Kernels {
             c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1); c2_2 = x.fma(b2, c2_2); c2_3 = x.fma(b3, c2_3);
         }
         FloatVector al = FloatVector.broadcast(S, alpha);
-        store(c0_0, al, c, co, load);
-        store(c0_1, al, c, co + VL, load);
-        store(c0_2, al, c, co + 2 * VL, load);
-        store(c0_3, al, c, co + 3 * VL, load);
-        store(c1_0, al, c, co + ldc, load);
-        store(c1_1, al, c, co + ldc + VL, load);
-        store(c1_2, al, c, co + ldc + 2 * VL, load);
-        store(c1_3, al, c, co + ldc + 3 * VL, load);
-        store(c2_0, al, c, co + 2 * ldc, load);
-        store(c2_1, al, c, co + 2 * ldc + VL, load);
-        store(c2_2, al, c, co + 2 * ldc + 2 * VL, load);
-        store(c2_3, al, c, co + 2 * ldc + 3 * VL, load);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c0_2.fma(al, FloatVector.fromArray(S, c, co + 2 * VL)).intoArray(c, co + 2 * VL);
+            c0_3.fma(al, FloatVector.fromArray(S, c, co + 3 * VL)).intoArray(c, co + 3 * VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c1_2.fma(al, FloatVector.fromArray(S, c, co + ldc + 2 * VL)).intoArray(c, co + ldc + 2 * VL);
+            c1_3.fma(al, FloatVector.fromArray(S, c, co + ldc + 3 * VL)).intoArray(c, co + ldc + 3 * VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c2_2.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 2 * VL)).intoArray(c, co + 2 * ldc + 2 * VL);
+            c2_3.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 3 * VL)).intoArray(c, co + 2 * ldc + 3 * VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c0_2.mul(al).intoArray(c, co + 2 * VL);
+            c0_3.mul(al).intoArray(c, co + 3 * VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c1_2.mul(al).intoArray(c, co + ldc + 2 * VL);
+            c1_3.mul(al).intoArray(c, co + ldc + 3 * VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c2_2.mul(al).intoArray(c, co + 2 * ldc + 2 * VL);
+            c2_3.mul(al).intoArray(c, co + 2 * ldc + 3 * VL);
+        }
     }
 
     /** 4 x 3 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
@@ -477,18 +596,33 @@ final class Kernels {
             c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1); c3_2 = x.fma(b2, c3_2);
         }
         FloatVector al = FloatVector.broadcast(S, alpha);
-        store(c0_0, al, c, co, load);
-        store(c0_1, al, c, co + VL, load);
-        store(c0_2, al, c, co + 2 * VL, load);
-        store(c1_0, al, c, co + ldc, load);
-        store(c1_1, al, c, co + ldc + VL, load);
-        store(c1_2, al, c, co + ldc + 2 * VL, load);
-        store(c2_0, al, c, co + 2 * ldc, load);
-        store(c2_1, al, c, co + 2 * ldc + VL, load);
-        store(c2_2, al, c, co + 2 * ldc + 2 * VL, load);
-        store(c3_0, al, c, co + 3 * ldc, load);
-        store(c3_1, al, c, co + 3 * ldc + VL, load);
-        store(c3_2, al, c, co + 3 * ldc + 2 * VL, load);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c0_2.fma(al, FloatVector.fromArray(S, c, co + 2 * VL)).intoArray(c, co + 2 * VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c1_2.fma(al, FloatVector.fromArray(S, c, co + ldc + 2 * VL)).intoArray(c, co + ldc + 2 * VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c2_2.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 2 * VL)).intoArray(c, co + 2 * ldc + 2 * VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c3_2.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + 2 * VL)).intoArray(c, co + 3 * ldc + 2 * VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c0_2.mul(al).intoArray(c, co + 2 * VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c1_2.mul(al).intoArray(c, co + ldc + 2 * VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c2_2.mul(al).intoArray(c, co + 2 * ldc + 2 * VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c3_2.mul(al).intoArray(c, co + 3 * ldc + 2 * VL);
+        }
     }
 
     /** 8 x 2 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
@@ -524,22 +658,41 @@ final class Kernels {
             x = FloatVector.broadcast(S, a[ai + 7]);
             c7_0 = x.fma(b0, c7_0); c7_1 = x.fma(b1, c7_1);
         }
-        store(c0_0, c, co, load);
-        store(c0_1, c, co + VL, load);
-        store(c1_0, c, co + ldc, load);
-        store(c1_1, c, co + ldc + VL, load);
-        store(c2_0, c, co + 2 * ldc, load);
-        store(c2_1, c, co + 2 * ldc + VL, load);
-        store(c3_0, c, co + 3 * ldc, load);
-        store(c3_1, c, co + 3 * ldc + VL, load);
-        store(c4_0, c, co + 4 * ldc, load);
-        store(c4_1, c, co + 4 * ldc + VL, load);
-        store(c5_0, c, co + 5 * ldc, load);
-        store(c5_1, c, co + 5 * ldc + VL, load);
-        store(c6_0, c, co + 6 * ldc, load);
-        store(c6_1, c, co + 6 * ldc + VL, load);
-        store(c7_0, c, co + 7 * ldc, load);
-        store(c7_1, c, co + 7 * ldc + VL, load);
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.add(FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.add(FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.add(FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.add(FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c4_0.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.add(FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+            c5_0.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c5_1.add(FloatVector.fromArray(S, c, co + 5 * ldc + VL)).intoArray(c, co + 5 * ldc + VL);
+            c6_0.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c6_1.add(FloatVector.fromArray(S, c, co + 6 * ldc + VL)).intoArray(c, co + 6 * ldc + VL);
+            c7_0.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+            c7_1.add(FloatVector.fromArray(S, c, co + 7 * ldc + VL)).intoArray(c, co + 7 * ldc + VL);
+        } else {
+            c0_0.intoArray(c, co);
+            c0_1.intoArray(c, co + VL);
+            c1_0.intoArray(c, co + ldc);
+            c1_1.intoArray(c, co + ldc + VL);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c2_1.intoArray(c, co + 2 * ldc + VL);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c3_1.intoArray(c, co + 3 * ldc + VL);
+            c4_0.intoArray(c, co + 4 * ldc);
+            c4_1.intoArray(c, co + 4 * ldc + VL);
+            c5_0.intoArray(c, co + 5 * ldc);
+            c5_1.intoArray(c, co + 5 * ldc + VL);
+            c6_0.intoArray(c, co + 6 * ldc);
+            c6_1.intoArray(c, co + 6 * ldc + VL);
+            c7_0.intoArray(c, co + 7 * ldc);
+            c7_1.intoArray(c, co + 7 * ldc + VL);
+        }
     }
 
     /** 4 x 2 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
@@ -563,14 +716,25 @@ final class Kernels {
             x = FloatVector.broadcast(S, a[ai + 3]);
             c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
         }
-        store(c0_0, c, co, load);
-        store(c0_1, c, co + VL, load);
-        store(c1_0, c, co + ldc, load);
-        store(c1_1, c, co + ldc + VL, load);
-        store(c2_0, c, co + 2 * ldc, load);
-        store(c2_1, c, co + 2 * ldc + VL, load);
-        store(c3_0, c, co + 3 * ldc, load);
-        store(c3_1, c, co + 3 * ldc + VL, load);
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.add(FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.add(FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.add(FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.add(FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+        } else {
+            c0_0.intoArray(c, co);
+            c0_1.intoArray(c, co + VL);
+            c1_0.intoArray(c, co + ldc);
+            c1_1.intoArray(c, co + ldc + VL);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c2_1.intoArray(c, co + 2 * ldc + VL);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c3_1.intoArray(c, co + 3 * ldc + VL);
+        }
     }
 
     /** 16 x 1 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
@@ -629,22 +793,41 @@ final class Kernels {
             x = FloatVector.broadcast(S, a[ai + 15]);
             c15_0 = x.fma(b0, c15_0);
         }
-        store(c0_0, c, co, load);
-        store(c1_0, c, co + ldc, load);
-        store(c2_0, c, co + 2 * ldc, load);
-        store(c3_0, c, co + 3 * ldc, load);
-        store(c4_0, c, co + 4 * ldc, load);
-        store(c5_0, c, co + 5 * ldc, load);
-        store(c6_0, c, co + 6 * ldc, load);
-        store(c7_0, c, co + 7 * ldc, load);
-        store(c8_0, c, co + 8 * ldc, load);
-        store(c9_0, c, co + 9 * ldc, load);
-        store(c10_0, c, co + 10 * ldc, load);
-        store(c11_0, c, co + 11 * ldc, load);
-        store(c12_0, c, co + 12 * ldc, load);
-        store(c13_0, c, co + 13 * ldc, load);
-        store(c14_0, c, co + 14 * ldc, load);
-        store(c15_0, c, co + 15 * ldc, load);
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c4_0.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c5_0.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c6_0.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c7_0.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+            c8_0.add(FloatVector.fromArray(S, c, co + 8 * ldc)).intoArray(c, co + 8 * ldc);
+            c9_0.add(FloatVector.fromArray(S, c, co + 9 * ldc)).intoArray(c, co + 9 * ldc);
+            c10_0.add(FloatVector.fromArray(S, c, co + 10 * ldc)).intoArray(c, co + 10 * ldc);
+            c11_0.add(FloatVector.fromArray(S, c, co + 11 * ldc)).intoArray(c, co + 11 * ldc);
+            c12_0.add(FloatVector.fromArray(S, c, co + 12 * ldc)).intoArray(c, co + 12 * ldc);
+            c13_0.add(FloatVector.fromArray(S, c, co + 13 * ldc)).intoArray(c, co + 13 * ldc);
+            c14_0.add(FloatVector.fromArray(S, c, co + 14 * ldc)).intoArray(c, co + 14 * ldc);
+            c15_0.add(FloatVector.fromArray(S, c, co + 15 * ldc)).intoArray(c, co + 15 * ldc);
+        } else {
+            c0_0.intoArray(c, co);
+            c1_0.intoArray(c, co + ldc);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c4_0.intoArray(c, co + 4 * ldc);
+            c5_0.intoArray(c, co + 5 * ldc);
+            c6_0.intoArray(c, co + 6 * ldc);
+            c7_0.intoArray(c, co + 7 * ldc);
+            c8_0.intoArray(c, co + 8 * ldc);
+            c9_0.intoArray(c, co + 9 * ldc);
+            c10_0.intoArray(c, co + 10 * ldc);
+            c11_0.intoArray(c, co + 11 * ldc);
+            c12_0.intoArray(c, co + 12 * ldc);
+            c13_0.intoArray(c, co + 13 * ldc);
+            c14_0.intoArray(c, co + 14 * ldc);
+            c15_0.intoArray(c, co + 15 * ldc);
+        }
     }
 
     /** 8 x 1 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
@@ -679,14 +862,25 @@ final class Kernels {
             x = FloatVector.broadcast(S, a[ai + 7]);
             c7_0 = x.fma(b0, c7_0);
         }
-        store(c0_0, c, co, load);
-        store(c1_0, c, co + ldc, load);
-        store(c2_0, c, co + 2 * ldc, load);
-        store(c3_0, c, co + 3 * ldc, load);
-        store(c4_0, c, co + 4 * ldc, load);
-        store(c5_0, c, co + 5 * ldc, load);
-        store(c6_0, c, co + 6 * ldc, load);
-        store(c7_0, c, co + 7 * ldc, load);
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c4_0.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c5_0.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c6_0.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c7_0.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+        } else {
+            c0_0.intoArray(c, co);
+            c1_0.intoArray(c, co + ldc);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c4_0.intoArray(c, co + 4 * ldc);
+            c5_0.intoArray(c, co + 5 * ldc);
+            c6_0.intoArray(c, co + 6 * ldc);
+            c7_0.intoArray(c, co + 7 * ldc);
+        }
     }
 
 }

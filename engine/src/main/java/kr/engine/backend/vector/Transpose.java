@@ -52,14 +52,17 @@ final class Transpose {
     static void toPixelMajor(float[] src, int so, int channels, int h, int w, int planeStride, float[] dst, int dO, int rowStride,
             int pixStride) {
         int c0 = 0;
-        if (BLOCKS && w % VL == 0)
+        // a block is VL consecutive pixels of the flattened plane; they stay in one row, or span whole short rows
+        boolean rows = w % VL == 0, shortRows = VL % w == 0 && h * w % VL == 0;
+        if (BLOCKS && (rows || shortRows)) {
+            int[] off = new int[VL];
+            for (int r = 0; r < VL; r++) off[r] = ((r / w) * rowStride + r % w) * pixStride;
             for (; c0 + VL <= channels; c0 += VL)
-                for (int y = 0; y < h; y++)
-                    for (int x = 0; x < w; x += VL) {
-                        int s = so + c0 * planeStride + y * w + x, d = dO + (y * rowStride + x) * pixStride + c0;
-                        if (VL == 16) block16(src, s, planeStride, dst, d, pixStride);
-                        else block8(src, s, planeStride, dst, d, pixStride);
-                    }
+                for (int p = 0; p < h * w; p += VL) {
+                    int s = so + c0 * planeStride + p, d = dO + ((p / w) * rowStride + p % w) * pixStride + c0;
+                    block(src, s, planeStride, dst, d, off);
+                }
+        }
         // row by row, so the strided stores stay within an L1-resident row of the destination
         for (int y = 0; y < h; y++)
             for (int i = c0; i < channels; i++) {
@@ -68,10 +71,21 @@ final class Transpose {
             }
     }
 
-    // ------------------------------------------------------------------ generated: row r of the block is
-    // read from src[so + r * ss], lane l of the result row r is stored to dst[dO + r * ds + l]
+    /** True when {@link #block} transposes VL x VL blocks (VL is 8 or 16). */
+    static boolean blocks() {
+        return BLOCKS;
+    }
 
-    private static void block16(float[] src, int so, int ss, float[] dst, int dO, int ds) {
+    /** Transposes one VL x VL block: row r read at {@code src[so + r * ss]}, result row r stored at {@code dst[dO + off[r]]}. */
+    static void block(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
+        if (VL == 16) block16(src, so, ss, dst, dO, off);
+        else block8(src, so, ss, dst, dO, off);
+    }
+
+    // ------------------------------------------------------------------ generated: row r of the block is
+    // read from src[so + r * ss], lane l of the result row r is stored to dst[dO + off[r] + l]
+
+    private static void block16(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
         FloatVector v0 = FloatVector.fromArray(S, src, so + 0 * ss);
         FloatVector v1 = FloatVector.fromArray(S, src, so + 1 * ss);
         FloatVector v2 = FloatVector.fromArray(S, src, so + 2 * ss);
@@ -120,25 +134,25 @@ final class Transpose {
         { FloatVector a = v10, b = v11; v10 = a.blend(b.rearrange(UP[3]), HIGH[3]); v11 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
         { FloatVector a = v12, b = v13; v12 = a.blend(b.rearrange(UP[3]), HIGH[3]); v13 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
         { FloatVector a = v14, b = v15; v14 = a.blend(b.rearrange(UP[3]), HIGH[3]); v15 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
-        v0.intoArray(dst, dO + 0 * ds);
-        v1.intoArray(dst, dO + 1 * ds);
-        v2.intoArray(dst, dO + 2 * ds);
-        v3.intoArray(dst, dO + 3 * ds);
-        v4.intoArray(dst, dO + 4 * ds);
-        v5.intoArray(dst, dO + 5 * ds);
-        v6.intoArray(dst, dO + 6 * ds);
-        v7.intoArray(dst, dO + 7 * ds);
-        v8.intoArray(dst, dO + 8 * ds);
-        v9.intoArray(dst, dO + 9 * ds);
-        v10.intoArray(dst, dO + 10 * ds);
-        v11.intoArray(dst, dO + 11 * ds);
-        v12.intoArray(dst, dO + 12 * ds);
-        v13.intoArray(dst, dO + 13 * ds);
-        v14.intoArray(dst, dO + 14 * ds);
-        v15.intoArray(dst, dO + 15 * ds);
+        v0.intoArray(dst, dO + off[0]);
+        v1.intoArray(dst, dO + off[1]);
+        v2.intoArray(dst, dO + off[2]);
+        v3.intoArray(dst, dO + off[3]);
+        v4.intoArray(dst, dO + off[4]);
+        v5.intoArray(dst, dO + off[5]);
+        v6.intoArray(dst, dO + off[6]);
+        v7.intoArray(dst, dO + off[7]);
+        v8.intoArray(dst, dO + off[8]);
+        v9.intoArray(dst, dO + off[9]);
+        v10.intoArray(dst, dO + off[10]);
+        v11.intoArray(dst, dO + off[11]);
+        v12.intoArray(dst, dO + off[12]);
+        v13.intoArray(dst, dO + off[13]);
+        v14.intoArray(dst, dO + off[14]);
+        v15.intoArray(dst, dO + off[15]);
     }
 
-    private static void block8(float[] src, int so, int ss, float[] dst, int dO, int ds) {
+    private static void block8(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
         FloatVector v0 = FloatVector.fromArray(S, src, so + 0 * ss);
         FloatVector v1 = FloatVector.fromArray(S, src, so + 1 * ss);
         FloatVector v2 = FloatVector.fromArray(S, src, so + 2 * ss);
@@ -159,13 +173,13 @@ final class Transpose {
         { FloatVector a = v2, b = v3; v2 = a.blend(b.rearrange(UP[2]), HIGH[2]); v3 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
         { FloatVector a = v4, b = v5; v4 = a.blend(b.rearrange(UP[2]), HIGH[2]); v5 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
         { FloatVector a = v6, b = v7; v6 = a.blend(b.rearrange(UP[2]), HIGH[2]); v7 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        v0.intoArray(dst, dO + 0 * ds);
-        v1.intoArray(dst, dO + 1 * ds);
-        v2.intoArray(dst, dO + 2 * ds);
-        v3.intoArray(dst, dO + 3 * ds);
-        v4.intoArray(dst, dO + 4 * ds);
-        v5.intoArray(dst, dO + 5 * ds);
-        v6.intoArray(dst, dO + 6 * ds);
-        v7.intoArray(dst, dO + 7 * ds);
+        v0.intoArray(dst, dO + off[0]);
+        v1.intoArray(dst, dO + off[1]);
+        v2.intoArray(dst, dO + off[2]);
+        v3.intoArray(dst, dO + off[3]);
+        v4.intoArray(dst, dO + off[4]);
+        v5.intoArray(dst, dO + off[5]);
+        v6.intoArray(dst, dO + off[6]);
+        v7.intoArray(dst, dO + off[7]);
     }
 }
