@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Train, evaluate and inspect CIFAR classifiers on kr, a tensor and autograd engine written in Java.", ""},
-        subcommands = {DemoCommand.class, TrainCommand.class, DistillCommand.class, ReproduceCommand.class, EvalCommand.class, ModelsCommand.class, DataCommand.class, ImportCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, DistillCommand.class, ReproduceCommand.class, ProfileCommand.class, EvalCommand.class, ModelsCommand.class, DataCommand.class, ImportCommand.class,
             CommandLine.HelpCommand.class},
         commandListHeading = "%nCommands:%n",
         footerHeading = "%nExamples:%n",

@@ -38,6 +38,9 @@ public interface Backend {
 
     Tensor unary(UnaryOp op, Tensor x);
 
+    /** ReLU's vector-Jacobian product in one pass: {@code x > 0 ? g : 0} (PyTorch's threshold_backward); same shapes. */
+    Tensor reluBackward(Tensor x, Tensor g);
+
     Tensor pow(Tensor x, double exponent);
 
     /** {@code a op b} with both broadcast to {@code outShape}. */

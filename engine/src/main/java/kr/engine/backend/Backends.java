@@ -69,6 +69,13 @@ public final class Backends {
         return () -> CPU_OVERRIDE.set(prev);
     }
 
+    /** Makes {@code backend} the CPU backend of this thread until the scope closes (profilers wrap one this way). */
+    public static Scope use(Backend backend) {
+        Backend prev = CPU_OVERRIDE.get();
+        CPU_OVERRIDE.set(backend);
+        return () -> CPU_OVERRIDE.set(prev);
+    }
+
     /** Sets the process-wide default CPU backend. */
     public static void setDefaultCpu(String name) {
         defaultCpu = cpu(name);

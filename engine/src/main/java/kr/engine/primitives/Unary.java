@@ -27,7 +27,7 @@ public record Unary(UnaryOp op) implements Primitive {
             case LOG: gx = g.div(x); break;
             case SQRT: gx = g.div(y.mul(2.0)); break;
             case ABS: gx = g.mul(x.sign()); break;
-            case RELU: gx = g.mul(x.gt(0.0)); break;
+            case RELU: gx = Backends.of(g.device()).reluBackward(x, g); break;
             case SIGMOID: gx = g.mul(y.mul(y.rsub(1.0))); break;
             case TANH: gx = g.mul(y.mul(y).rsub(1.0)); break;
             case SIGN: gx = Tensor.zerosLike(x); break;

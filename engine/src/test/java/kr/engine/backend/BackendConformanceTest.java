@@ -263,6 +263,20 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    void reluBackward(Target t) {
+        Env env = new Env(t, 21);
+        List<int[]> shapes = new ArrayList<>(List.of(s(), s(2, 1, 3), s(3, 17), s(2, 3, 33), s(70001)));
+        for (int n : SIZES) shapes.add(s(n));
+        for (int[] shape : shapes)
+            for (View v : View.values()) {
+                if (Shapes.numel(shape) > 1000 && v != View.CONTIGUOUS) continue;
+                In x = env.in(shape, v, -1, 1), g = env.in(shape, View.CONTIGUOUS, -1, 1);
+                env.check(Tolerances.EXACT, "reluBackward " + Arrays.toString(shape) + " " + v, env.be.reluBackward(x.c(), g.c()), REF.reluBackward(x.r(), g.r()));
+            }
+    }
+
+    @ParameterizedTest
+    @MethodSource("targets")
     void pow(Target t) {
         Env env = new Env(t, 2);
         double[] exps = {2, 1, -1, 0.5, 3, -2, 1.5, 0, -0.5};

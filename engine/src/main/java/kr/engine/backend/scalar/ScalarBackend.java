@@ -113,6 +113,13 @@ public class ScalarBackend implements Backend {
     }
 
     @Override
+    public Tensor reluBackward(Tensor x, Tensor g) {
+        double[] xv = read(x), gv = read(g, x.shape());
+        for (int i = 0; i < xv.length; i++) xv[i] = xv[i] > 0 ? gv[i] : 0.0;
+        return make(xv, x.shape(), g.dtype());
+    }
+
+    @Override
     public Tensor pow(Tensor x, double p) {
         double[] v = read(x);
         for (int i = 0; i < v.length; i++) v[i] = p == 2.0 ? v[i] * v[i] : Math.pow(v[i], p);

@@ -98,6 +98,23 @@ final class Elementwise {
         for (; i < n; i++) y[yo + i] = (float) op.apply(x[xo + i]);
     }
 
+    /** {@code x > 0 ? g : 0} over dense copies of both (the layouts ReLU's backward sees are contiguous). */
+    static Tensor reluBackward(Tensor x, Tensor g) {
+        Tensor xd = Vec.dense(x), gd = Vec.dense(g);
+        float[] xs = Vec.floats(xd), gs = Vec.floats(gd), y = new float[x.numel()];
+        int xo = xd.offset(), go = gd.offset();
+        Parallel.forRange(y.length, GRAIN, (c, lo, hi) -> {
+            int i = lo, ub = lo + S.loopBound(hi - lo);
+            FloatVector zero = FloatVector.zero(S);
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(S, xs, xo + i);
+                zero.blend(FloatVector.fromArray(S, gs, go + i), v.compare(VectorOperators.GT, 0f)).intoArray(y, i);
+            }
+            for (; i < hi; i++) y[i] = xs[xo + i] > 0 ? gs[go + i] : 0f;
+        });
+        return Vec.wrap(y, x.shape());
+    }
+
     static Tensor pow(Tensor x, double p) {
         int[] shape = x.shape();
         float[] xs = Vec.floats(x), y = new float[x.numel()];

@@ -1,6 +1,7 @@
 package kr.engine.backend.vector;
 
 import kr.engine.DType;
+import kr.engine.Shapes;
 import kr.engine.Tensor;
 import kr.engine.backend.BinaryOp;
 import kr.engine.backend.CompareOp;
@@ -300,5 +301,10 @@ public class VectorBackend extends ScalarBackend {
     public double sparseRecoding(Tensor grad, Tensor w, Tensor prior, double threshold, double beta) {
         requireDense("sparse_recoding", grad);
         return f32(grad, w, prior) ? KrKernels.sparseRecoding(grad, w, prior, threshold, beta) : super.sparseRecoding(grad, w, prior, threshold, beta);
+    }
+
+    @Override
+    public Tensor reluBackward(Tensor x, Tensor g) {
+        return f32(x, g) && Shapes.same(x.shape(), g.shape()) ? Elementwise.reluBackward(x, g) : super.reluBackward(x, g);
     }
 }
