@@ -6,43 +6,56 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Channel-major planes to pixel-major (CHW to HWC) copies for {@link DirectConv}: VL x VL blocks are
- * transposed in registers by log2(VL) butterfly stages (lane shuffles and blends), which is several
- * times faster than strided scalar stores. Shapes that do not tile by VL fall back to scalar loops.
+ * Channel-major planes to pixel-major (CHW to HWC) copies for {@link DirectConv}: 8 x 8 blocks are
+ * transposed in 256-bit registers by three butterfly stages (lane shuffles and blends), several
+ * times faster than strided scalar stores. A VL x VL block (VL = 16 with AVX-512) is four of them;
+ * the 8 x 8 kernel is its own small method so C2 inlines every vector operation in it (a 16 x 16
+ * method was too big: some loads were left as calls). Shapes that do not tile fall back to scalar loops.
  */
 final class Transpose {
-    private static final VectorSpecies<Float> S = Kernels.S;
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
     private static final int VL = Kernels.VL;
-    private static final boolean BLOCKS = VL == 16 || VL == 8;
-    private static final int STAGES = Integer.numberOfTrailingZeros(VL);
+    /** Blocks need 256-bit vectors in hardware and VL a multiple of 8. */
+    private static final boolean BLOCKS = Kernels.S.vectorBitSize() >= 256 && VL % 8 == 0;
     private static final VectorShuffle<Float>[] UP = shuffles(-1), DOWN = shuffles(1);
     private static final VectorMask<Float>[] HIGH = masks();
 
     private Transpose() {}
 
-    /** Stage s exchanges lanes at distance d = VL / 2^(s+1): UP moves lane l - d to l, DOWN lane l + d to l. */
+    /** Stage s exchanges lanes at distance d = 8 / 2^(s+1): UP moves lane l - d to l, DOWN lane l + d to l. */
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] shuffles(int sign) {
-        VectorShuffle<Float>[] out = new VectorShuffle[STAGES];
-        for (int s = 0; s < STAGES; s++) {
-            int d = VL >> (s + 1);
-            int[] idx = new int[VL];
-            for (int l = 0; l < VL; l++) idx[l] = Math.floorMod(l + sign * d, VL);
-            out[s] = VectorShuffle.fromArray(S, idx, 0);
+        VectorShuffle<Float>[] out = new VectorShuffle[3];
+        for (int s = 0; s < 3; s++) {
+            int d = 8 >> (s + 1);
+            int[] idx = new int[8];
+            for (int l = 0; l < 8; l++) idx[l] = Math.floorMod(l + sign * d, 8);
+            out[s] = VectorShuffle.fromArray(S8, idx, 0);
         }
         return out;
     }
 
     @SuppressWarnings("unchecked")
     private static VectorMask<Float>[] masks() {
-        VectorMask<Float>[] out = new VectorMask[STAGES];
-        for (int s = 0; s < STAGES; s++) {
-            int d = VL >> (s + 1);
-            boolean[] high = new boolean[VL];
-            for (int l = 0; l < VL; l++) high[l] = (l & d) != 0;
-            out[s] = VectorMask.fromArray(S, high, 0);
+        VectorMask<Float>[] out = new VectorMask[3];
+        for (int s = 0; s < 3; s++) {
+            int d = 8 >> (s + 1);
+            boolean[] high = new boolean[8];
+            for (int l = 0; l < 8; l++) high[l] = (l & d) != 0;
+            out[s] = VectorMask.fromArray(S8, high, 0);
         }
         return out;
+    }
+
+    /** True when {@link #block} transposes VL x VL blocks. */
+    static boolean blocks() {
+        return BLOCKS;
+    }
+
+    /** Transposes one VL x VL block: row r read at {@code src[so + r * ss]}, result row r stored at {@code dst[dO + off[r]]}. */
+    static void block(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
+        for (int i = 0; i < VL; i += 8)
+            for (int j = 0; j < VL; j += 8) block8(src, so + i * ss + j, ss, dst, dO + i, off, j);
     }
 
     /**
@@ -71,96 +84,18 @@ final class Transpose {
             }
     }
 
-    /** True when {@link #block} transposes VL x VL blocks (VL is 8 or 16). */
-    static boolean blocks() {
-        return BLOCKS;
-    }
+    // ------------------------------------------------------------------ generated
 
-    /** Transposes one VL x VL block: row r read at {@code src[so + r * ss]}, result row r stored at {@code dst[dO + off[r]]}. */
-    static void block(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
-        if (VL == 16) block16(src, so, ss, dst, dO, off);
-        else block8(src, so, ss, dst, dO, off);
-    }
-
-    // ------------------------------------------------------------------ generated: row r of the block is
-    // read from src[so + r * ss], lane l of the result row r is stored to dst[dO + off[r] + l]
-
-    private static void block16(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
-        FloatVector v0 = FloatVector.fromArray(S, src, so + 0 * ss);
-        FloatVector v1 = FloatVector.fromArray(S, src, so + 1 * ss);
-        FloatVector v2 = FloatVector.fromArray(S, src, so + 2 * ss);
-        FloatVector v3 = FloatVector.fromArray(S, src, so + 3 * ss);
-        FloatVector v4 = FloatVector.fromArray(S, src, so + 4 * ss);
-        FloatVector v5 = FloatVector.fromArray(S, src, so + 5 * ss);
-        FloatVector v6 = FloatVector.fromArray(S, src, so + 6 * ss);
-        FloatVector v7 = FloatVector.fromArray(S, src, so + 7 * ss);
-        FloatVector v8 = FloatVector.fromArray(S, src, so + 8 * ss);
-        FloatVector v9 = FloatVector.fromArray(S, src, so + 9 * ss);
-        FloatVector v10 = FloatVector.fromArray(S, src, so + 10 * ss);
-        FloatVector v11 = FloatVector.fromArray(S, src, so + 11 * ss);
-        FloatVector v12 = FloatVector.fromArray(S, src, so + 12 * ss);
-        FloatVector v13 = FloatVector.fromArray(S, src, so + 13 * ss);
-        FloatVector v14 = FloatVector.fromArray(S, src, so + 14 * ss);
-        FloatVector v15 = FloatVector.fromArray(S, src, so + 15 * ss);
-        { FloatVector a = v0, b = v8; v0 = a.blend(b.rearrange(UP[0]), HIGH[0]); v8 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
-        { FloatVector a = v1, b = v9; v1 = a.blend(b.rearrange(UP[0]), HIGH[0]); v9 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
-        { FloatVector a = v2, b = v10; v2 = a.blend(b.rearrange(UP[0]), HIGH[0]); v10 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
-        { FloatVector a = v3, b = v11; v3 = a.blend(b.rearrange(UP[0]), HIGH[0]); v11 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
-        { FloatVector a = v4, b = v12; v4 = a.blend(b.rearrange(UP[0]), HIGH[0]); v12 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
-        { FloatVector a = v5, b = v13; v5 = a.blend(b.rearrange(UP[0]), HIGH[0]); v13 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
-        { FloatVector a = v6, b = v14; v6 = a.blend(b.rearrange(UP[0]), HIGH[0]); v14 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
-        { FloatVector a = v7, b = v15; v7 = a.blend(b.rearrange(UP[0]), HIGH[0]); v15 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
-        { FloatVector a = v0, b = v4; v0 = a.blend(b.rearrange(UP[1]), HIGH[1]); v4 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
-        { FloatVector a = v1, b = v5; v1 = a.blend(b.rearrange(UP[1]), HIGH[1]); v5 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
-        { FloatVector a = v2, b = v6; v2 = a.blend(b.rearrange(UP[1]), HIGH[1]); v6 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
-        { FloatVector a = v3, b = v7; v3 = a.blend(b.rearrange(UP[1]), HIGH[1]); v7 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
-        { FloatVector a = v8, b = v12; v8 = a.blend(b.rearrange(UP[1]), HIGH[1]); v12 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
-        { FloatVector a = v9, b = v13; v9 = a.blend(b.rearrange(UP[1]), HIGH[1]); v13 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
-        { FloatVector a = v10, b = v14; v10 = a.blend(b.rearrange(UP[1]), HIGH[1]); v14 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
-        { FloatVector a = v11, b = v15; v11 = a.blend(b.rearrange(UP[1]), HIGH[1]); v15 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
-        { FloatVector a = v0, b = v2; v0 = a.blend(b.rearrange(UP[2]), HIGH[2]); v2 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        { FloatVector a = v1, b = v3; v1 = a.blend(b.rearrange(UP[2]), HIGH[2]); v3 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        { FloatVector a = v4, b = v6; v4 = a.blend(b.rearrange(UP[2]), HIGH[2]); v6 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        { FloatVector a = v5, b = v7; v5 = a.blend(b.rearrange(UP[2]), HIGH[2]); v7 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        { FloatVector a = v8, b = v10; v8 = a.blend(b.rearrange(UP[2]), HIGH[2]); v10 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        { FloatVector a = v9, b = v11; v9 = a.blend(b.rearrange(UP[2]), HIGH[2]); v11 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        { FloatVector a = v12, b = v14; v12 = a.blend(b.rearrange(UP[2]), HIGH[2]); v14 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        { FloatVector a = v13, b = v15; v13 = a.blend(b.rearrange(UP[2]), HIGH[2]); v15 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        { FloatVector a = v0, b = v1; v0 = a.blend(b.rearrange(UP[3]), HIGH[3]); v1 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
-        { FloatVector a = v2, b = v3; v2 = a.blend(b.rearrange(UP[3]), HIGH[3]); v3 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
-        { FloatVector a = v4, b = v5; v4 = a.blend(b.rearrange(UP[3]), HIGH[3]); v5 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
-        { FloatVector a = v6, b = v7; v6 = a.blend(b.rearrange(UP[3]), HIGH[3]); v7 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
-        { FloatVector a = v8, b = v9; v8 = a.blend(b.rearrange(UP[3]), HIGH[3]); v9 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
-        { FloatVector a = v10, b = v11; v10 = a.blend(b.rearrange(UP[3]), HIGH[3]); v11 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
-        { FloatVector a = v12, b = v13; v12 = a.blend(b.rearrange(UP[3]), HIGH[3]); v13 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
-        { FloatVector a = v14, b = v15; v14 = a.blend(b.rearrange(UP[3]), HIGH[3]); v15 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
-        v0.intoArray(dst, dO + off[0]);
-        v1.intoArray(dst, dO + off[1]);
-        v2.intoArray(dst, dO + off[2]);
-        v3.intoArray(dst, dO + off[3]);
-        v4.intoArray(dst, dO + off[4]);
-        v5.intoArray(dst, dO + off[5]);
-        v6.intoArray(dst, dO + off[6]);
-        v7.intoArray(dst, dO + off[7]);
-        v8.intoArray(dst, dO + off[8]);
-        v9.intoArray(dst, dO + off[9]);
-        v10.intoArray(dst, dO + off[10]);
-        v11.intoArray(dst, dO + off[11]);
-        v12.intoArray(dst, dO + off[12]);
-        v13.intoArray(dst, dO + off[13]);
-        v14.intoArray(dst, dO + off[14]);
-        v15.intoArray(dst, dO + off[15]);
-    }
-
-    private static void block8(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
-        FloatVector v0 = FloatVector.fromArray(S, src, so + 0 * ss);
-        FloatVector v1 = FloatVector.fromArray(S, src, so + 1 * ss);
-        FloatVector v2 = FloatVector.fromArray(S, src, so + 2 * ss);
-        FloatVector v3 = FloatVector.fromArray(S, src, so + 3 * ss);
-        FloatVector v4 = FloatVector.fromArray(S, src, so + 4 * ss);
-        FloatVector v5 = FloatVector.fromArray(S, src, so + 5 * ss);
-        FloatVector v6 = FloatVector.fromArray(S, src, so + 6 * ss);
-        FloatVector v7 = FloatVector.fromArray(S, src, so + 7 * ss);
+    /** Transposes an 8 x 8 block: row r read at {@code src[so + r * ss]}, result row r stored at {@code dst[dO + off[r]]}. */
+    private static void block8(float[] src, int so, int ss, float[] dst, int dO, int[] off, int offBase) {
+        FloatVector v0 = FloatVector.fromArray(S8, src, so + 0 * ss);
+        FloatVector v1 = FloatVector.fromArray(S8, src, so + 1 * ss);
+        FloatVector v2 = FloatVector.fromArray(S8, src, so + 2 * ss);
+        FloatVector v3 = FloatVector.fromArray(S8, src, so + 3 * ss);
+        FloatVector v4 = FloatVector.fromArray(S8, src, so + 4 * ss);
+        FloatVector v5 = FloatVector.fromArray(S8, src, so + 5 * ss);
+        FloatVector v6 = FloatVector.fromArray(S8, src, so + 6 * ss);
+        FloatVector v7 = FloatVector.fromArray(S8, src, so + 7 * ss);
         { FloatVector a = v0, b = v4; v0 = a.blend(b.rearrange(UP[0]), HIGH[0]); v4 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
         { FloatVector a = v1, b = v5; v1 = a.blend(b.rearrange(UP[0]), HIGH[0]); v5 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
         { FloatVector a = v2, b = v6; v2 = a.blend(b.rearrange(UP[0]), HIGH[0]); v6 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
@@ -173,13 +108,13 @@ final class Transpose {
         { FloatVector a = v2, b = v3; v2 = a.blend(b.rearrange(UP[2]), HIGH[2]); v3 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
         { FloatVector a = v4, b = v5; v4 = a.blend(b.rearrange(UP[2]), HIGH[2]); v5 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
         { FloatVector a = v6, b = v7; v6 = a.blend(b.rearrange(UP[2]), HIGH[2]); v7 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        v0.intoArray(dst, dO + off[0]);
-        v1.intoArray(dst, dO + off[1]);
-        v2.intoArray(dst, dO + off[2]);
-        v3.intoArray(dst, dO + off[3]);
-        v4.intoArray(dst, dO + off[4]);
-        v5.intoArray(dst, dO + off[5]);
-        v6.intoArray(dst, dO + off[6]);
-        v7.intoArray(dst, dO + off[7]);
+        v0.intoArray(dst, dO + off[offBase + 0]);
+        v1.intoArray(dst, dO + off[offBase + 1]);
+        v2.intoArray(dst, dO + off[offBase + 2]);
+        v3.intoArray(dst, dO + off[offBase + 3]);
+        v4.intoArray(dst, dO + off[offBase + 4]);
+        v5.intoArray(dst, dO + off[offBase + 5]);
+        v6.intoArray(dst, dO + off[offBase + 6]);
+        v7.intoArray(dst, dO + off[offBase + 7]);
     }
 }
