@@ -6,56 +6,65 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Channel-major planes to pixel-major (CHW to HWC) copies for {@link DirectConv}: 8 x 8 blocks are
- * transposed in 256-bit registers by three butterfly stages (lane shuffles and blends), several
- * times faster than strided scalar stores. A VL x VL block (VL = 16 with AVX-512) is four of them;
- * the 8 x 8 kernel is its own small method so C2 inlines every vector operation in it (a 16 x 16
- * method was too big: some loads were left as calls). Shapes that do not tile fall back to scalar loops.
+ * Channel-major planes to pixel-major (CHW to HWC) copies for {@link DirectConv}: VL x VL blocks are
+ * transposed in registers by log2(VL) butterfly stages (lane shuffles and blends), several times
+ * faster than strided scalar stores. Shapes that do not tile by VL fall back to scalar loops.
+ *
+ * <p>Measured: always at the preferred width. Mixing in 256-bit vectors (8 x 8 blocks on an AVX-512
+ * machine) made every kernel of the process, GEMM included, about 1.5x slower. A 16 x 16 block runs
+ * as two methods of two stages each with the middle in a small buffer: one method with all four
+ * stages was too big for C2 to inline all its vector loads (calls and boxing remained).
  */
 final class Transpose {
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> S = Kernels.S;
     private static final int VL = Kernels.VL;
-    /** Blocks need 256-bit vectors in hardware and VL a multiple of 8. */
-    private static final boolean BLOCKS = Kernels.S.vectorBitSize() >= 256 && VL % 8 == 0;
+    private static final boolean BLOCKS = VL == 16 || VL == 8;
+    private static final int STAGES = Integer.numberOfTrailingZeros(VL);
     private static final VectorShuffle<Float>[] UP = shuffles(-1), DOWN = shuffles(1);
     private static final VectorMask<Float>[] HIGH = masks();
+    private static final ThreadLocal<float[]> TMP = ThreadLocal.withInitial(() -> new float[VL * VL]);
 
     private Transpose() {}
 
-    /** Stage s exchanges lanes at distance d = 8 / 2^(s+1): UP moves lane l - d to l, DOWN lane l + d to l. */
+    /** Stage s exchanges lanes at distance d = VL / 2^(s+1): UP moves lane l - d to l, DOWN lane l + d to l. */
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] shuffles(int sign) {
-        VectorShuffle<Float>[] out = new VectorShuffle[3];
-        for (int s = 0; s < 3; s++) {
-            int d = 8 >> (s + 1);
-            int[] idx = new int[8];
-            for (int l = 0; l < 8; l++) idx[l] = Math.floorMod(l + sign * d, 8);
-            out[s] = VectorShuffle.fromArray(S8, idx, 0);
+        VectorShuffle<Float>[] out = new VectorShuffle[STAGES];
+        for (int s = 0; s < STAGES; s++) {
+            int d = VL >> (s + 1);
+            int[] idx = new int[VL];
+            for (int l = 0; l < VL; l++) idx[l] = Math.floorMod(l + sign * d, VL);
+            out[s] = VectorShuffle.fromArray(S, idx, 0);
         }
         return out;
     }
 
     @SuppressWarnings("unchecked")
     private static VectorMask<Float>[] masks() {
-        VectorMask<Float>[] out = new VectorMask[3];
-        for (int s = 0; s < 3; s++) {
-            int d = 8 >> (s + 1);
-            boolean[] high = new boolean[8];
-            for (int l = 0; l < 8; l++) high[l] = (l & d) != 0;
-            out[s] = VectorMask.fromArray(S8, high, 0);
+        VectorMask<Float>[] out = new VectorMask[STAGES];
+        for (int s = 0; s < STAGES; s++) {
+            int d = VL >> (s + 1);
+            boolean[] high = new boolean[VL];
+            for (int l = 0; l < VL; l++) high[l] = (l & d) != 0;
+            out[s] = VectorMask.fromArray(S, high, 0);
         }
         return out;
     }
 
-    /** True when {@link #block} transposes VL x VL blocks. */
+    /** True when {@link #block} transposes VL x VL blocks (VL is 8 or 16). */
     static boolean blocks() {
         return BLOCKS;
     }
 
     /** Transposes one VL x VL block: row r read at {@code src[so + r * ss]}, result row r stored at {@code dst[dO + off[r]]}. */
     static void block(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
-        for (int i = 0; i < VL; i += 8)
-            for (int j = 0; j < VL; j += 8) block8(src, so + i * ss + j, ss, dst, dO + i, off, j);
+        if (VL == 16) {
+            float[] tmp = TMP.get();
+            block16a(src, so, ss, tmp);
+            block16b(tmp, dst, dO, off);
+        } else {
+            block8(src, so, ss, dst, dO, off);
+        }
     }
 
     /**
@@ -84,18 +93,122 @@ final class Transpose {
             }
     }
 
-    // ------------------------------------------------------------------ generated
+    // ------------------------------------------------------------------ generated: the butterfly stages, unrolled
 
-    /** Transposes an 8 x 8 block: row r read at {@code src[so + r * ss]}, result row r stored at {@code dst[dO + off[r]]}. */
-    private static void block8(float[] src, int so, int ss, float[] dst, int dO, int[] off, int offBase) {
-        FloatVector v0 = FloatVector.fromArray(S8, src, so + 0 * ss);
-        FloatVector v1 = FloatVector.fromArray(S8, src, so + 1 * ss);
-        FloatVector v2 = FloatVector.fromArray(S8, src, so + 2 * ss);
-        FloatVector v3 = FloatVector.fromArray(S8, src, so + 3 * ss);
-        FloatVector v4 = FloatVector.fromArray(S8, src, so + 4 * ss);
-        FloatVector v5 = FloatVector.fromArray(S8, src, so + 5 * ss);
-        FloatVector v6 = FloatVector.fromArray(S8, src, so + 6 * ss);
-        FloatVector v7 = FloatVector.fromArray(S8, src, so + 7 * ss);
+    /** Stages 0 and 1 of a 16 x 16 transpose: rows from {@code src[so + r * ss]} to {@code tmp}. */
+    private static void block16a(float[] src, int so, int ss, float[] tmp) {
+        FloatVector v0 = FloatVector.fromArray(S, src, so + 0 * ss);
+        FloatVector v1 = FloatVector.fromArray(S, src, so + 1 * ss);
+        FloatVector v2 = FloatVector.fromArray(S, src, so + 2 * ss);
+        FloatVector v3 = FloatVector.fromArray(S, src, so + 3 * ss);
+        FloatVector v4 = FloatVector.fromArray(S, src, so + 4 * ss);
+        FloatVector v5 = FloatVector.fromArray(S, src, so + 5 * ss);
+        FloatVector v6 = FloatVector.fromArray(S, src, so + 6 * ss);
+        FloatVector v7 = FloatVector.fromArray(S, src, so + 7 * ss);
+        FloatVector v8 = FloatVector.fromArray(S, src, so + 8 * ss);
+        FloatVector v9 = FloatVector.fromArray(S, src, so + 9 * ss);
+        FloatVector v10 = FloatVector.fromArray(S, src, so + 10 * ss);
+        FloatVector v11 = FloatVector.fromArray(S, src, so + 11 * ss);
+        FloatVector v12 = FloatVector.fromArray(S, src, so + 12 * ss);
+        FloatVector v13 = FloatVector.fromArray(S, src, so + 13 * ss);
+        FloatVector v14 = FloatVector.fromArray(S, src, so + 14 * ss);
+        FloatVector v15 = FloatVector.fromArray(S, src, so + 15 * ss);
+        { FloatVector a = v0, b = v8; v0 = a.blend(b.rearrange(UP[0]), HIGH[0]); v8 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v1, b = v9; v1 = a.blend(b.rearrange(UP[0]), HIGH[0]); v9 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v2, b = v10; v2 = a.blend(b.rearrange(UP[0]), HIGH[0]); v10 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v3, b = v11; v3 = a.blend(b.rearrange(UP[0]), HIGH[0]); v11 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v4, b = v12; v4 = a.blend(b.rearrange(UP[0]), HIGH[0]); v12 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v5, b = v13; v5 = a.blend(b.rearrange(UP[0]), HIGH[0]); v13 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v6, b = v14; v6 = a.blend(b.rearrange(UP[0]), HIGH[0]); v14 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v7, b = v15; v7 = a.blend(b.rearrange(UP[0]), HIGH[0]); v15 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
+        { FloatVector a = v0, b = v4; v0 = a.blend(b.rearrange(UP[1]), HIGH[1]); v4 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v1, b = v5; v1 = a.blend(b.rearrange(UP[1]), HIGH[1]); v5 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v2, b = v6; v2 = a.blend(b.rearrange(UP[1]), HIGH[1]); v6 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v3, b = v7; v3 = a.blend(b.rearrange(UP[1]), HIGH[1]); v7 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v8, b = v12; v8 = a.blend(b.rearrange(UP[1]), HIGH[1]); v12 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v9, b = v13; v9 = a.blend(b.rearrange(UP[1]), HIGH[1]); v13 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v10, b = v14; v10 = a.blend(b.rearrange(UP[1]), HIGH[1]); v14 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        { FloatVector a = v11, b = v15; v11 = a.blend(b.rearrange(UP[1]), HIGH[1]); v15 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        v0.intoArray(tmp, 0);
+        v1.intoArray(tmp, 16);
+        v2.intoArray(tmp, 32);
+        v3.intoArray(tmp, 48);
+        v4.intoArray(tmp, 64);
+        v5.intoArray(tmp, 80);
+        v6.intoArray(tmp, 96);
+        v7.intoArray(tmp, 112);
+        v8.intoArray(tmp, 128);
+        v9.intoArray(tmp, 144);
+        v10.intoArray(tmp, 160);
+        v11.intoArray(tmp, 176);
+        v12.intoArray(tmp, 192);
+        v13.intoArray(tmp, 208);
+        v14.intoArray(tmp, 224);
+        v15.intoArray(tmp, 240);
+    }
+
+    /** Stages 2 and 3 of a 16 x 16 transpose: rows from {@code tmp} to {@code dst[dO + off[r]]}. */
+    private static void block16b(float[] tmp, float[] dst, int dO, int[] off) {
+        FloatVector v0 = FloatVector.fromArray(S, tmp, 0);
+        FloatVector v1 = FloatVector.fromArray(S, tmp, 16);
+        FloatVector v2 = FloatVector.fromArray(S, tmp, 32);
+        FloatVector v3 = FloatVector.fromArray(S, tmp, 48);
+        FloatVector v4 = FloatVector.fromArray(S, tmp, 64);
+        FloatVector v5 = FloatVector.fromArray(S, tmp, 80);
+        FloatVector v6 = FloatVector.fromArray(S, tmp, 96);
+        FloatVector v7 = FloatVector.fromArray(S, tmp, 112);
+        FloatVector v8 = FloatVector.fromArray(S, tmp, 128);
+        FloatVector v9 = FloatVector.fromArray(S, tmp, 144);
+        FloatVector v10 = FloatVector.fromArray(S, tmp, 160);
+        FloatVector v11 = FloatVector.fromArray(S, tmp, 176);
+        FloatVector v12 = FloatVector.fromArray(S, tmp, 192);
+        FloatVector v13 = FloatVector.fromArray(S, tmp, 208);
+        FloatVector v14 = FloatVector.fromArray(S, tmp, 224);
+        FloatVector v15 = FloatVector.fromArray(S, tmp, 240);
+        { FloatVector a = v0, b = v2; v0 = a.blend(b.rearrange(UP[2]), HIGH[2]); v2 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v1, b = v3; v1 = a.blend(b.rearrange(UP[2]), HIGH[2]); v3 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v4, b = v6; v4 = a.blend(b.rearrange(UP[2]), HIGH[2]); v6 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v5, b = v7; v5 = a.blend(b.rearrange(UP[2]), HIGH[2]); v7 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v8, b = v10; v8 = a.blend(b.rearrange(UP[2]), HIGH[2]); v10 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v9, b = v11; v9 = a.blend(b.rearrange(UP[2]), HIGH[2]); v11 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v12, b = v14; v12 = a.blend(b.rearrange(UP[2]), HIGH[2]); v14 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v13, b = v15; v13 = a.blend(b.rearrange(UP[2]), HIGH[2]); v15 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
+        { FloatVector a = v0, b = v1; v0 = a.blend(b.rearrange(UP[3]), HIGH[3]); v1 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v2, b = v3; v2 = a.blend(b.rearrange(UP[3]), HIGH[3]); v3 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v4, b = v5; v4 = a.blend(b.rearrange(UP[3]), HIGH[3]); v5 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v6, b = v7; v6 = a.blend(b.rearrange(UP[3]), HIGH[3]); v7 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v8, b = v9; v8 = a.blend(b.rearrange(UP[3]), HIGH[3]); v9 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v10, b = v11; v10 = a.blend(b.rearrange(UP[3]), HIGH[3]); v11 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v12, b = v13; v12 = a.blend(b.rearrange(UP[3]), HIGH[3]); v13 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        { FloatVector a = v14, b = v15; v14 = a.blend(b.rearrange(UP[3]), HIGH[3]); v15 = a.rearrange(DOWN[3]).blend(b, HIGH[3]); }
+        v0.intoArray(dst, dO + off[0]);
+        v1.intoArray(dst, dO + off[1]);
+        v2.intoArray(dst, dO + off[2]);
+        v3.intoArray(dst, dO + off[3]);
+        v4.intoArray(dst, dO + off[4]);
+        v5.intoArray(dst, dO + off[5]);
+        v6.intoArray(dst, dO + off[6]);
+        v7.intoArray(dst, dO + off[7]);
+        v8.intoArray(dst, dO + off[8]);
+        v9.intoArray(dst, dO + off[9]);
+        v10.intoArray(dst, dO + off[10]);
+        v11.intoArray(dst, dO + off[11]);
+        v12.intoArray(dst, dO + off[12]);
+        v13.intoArray(dst, dO + off[13]);
+        v14.intoArray(dst, dO + off[14]);
+        v15.intoArray(dst, dO + off[15]);
+    }
+
+    /** An 8 x 8 transpose (AVX2): rows from {@code src[so + r * ss]} to {@code dst[dO + off[r]]}. */
+    private static void block8(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
+        FloatVector v0 = FloatVector.fromArray(S, src, so + 0 * ss);
+        FloatVector v1 = FloatVector.fromArray(S, src, so + 1 * ss);
+        FloatVector v2 = FloatVector.fromArray(S, src, so + 2 * ss);
+        FloatVector v3 = FloatVector.fromArray(S, src, so + 3 * ss);
+        FloatVector v4 = FloatVector.fromArray(S, src, so + 4 * ss);
+        FloatVector v5 = FloatVector.fromArray(S, src, so + 5 * ss);
+        FloatVector v6 = FloatVector.fromArray(S, src, so + 6 * ss);
+        FloatVector v7 = FloatVector.fromArray(S, src, so + 7 * ss);
         { FloatVector a = v0, b = v4; v0 = a.blend(b.rearrange(UP[0]), HIGH[0]); v4 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
         { FloatVector a = v1, b = v5; v1 = a.blend(b.rearrange(UP[0]), HIGH[0]); v5 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
         { FloatVector a = v2, b = v6; v2 = a.blend(b.rearrange(UP[0]), HIGH[0]); v6 = a.rearrange(DOWN[0]).blend(b, HIGH[0]); }
@@ -108,13 +221,13 @@ final class Transpose {
         { FloatVector a = v2, b = v3; v2 = a.blend(b.rearrange(UP[2]), HIGH[2]); v3 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
         { FloatVector a = v4, b = v5; v4 = a.blend(b.rearrange(UP[2]), HIGH[2]); v5 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
         { FloatVector a = v6, b = v7; v6 = a.blend(b.rearrange(UP[2]), HIGH[2]); v7 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
-        v0.intoArray(dst, dO + off[offBase + 0]);
-        v1.intoArray(dst, dO + off[offBase + 1]);
-        v2.intoArray(dst, dO + off[offBase + 2]);
-        v3.intoArray(dst, dO + off[offBase + 3]);
-        v4.intoArray(dst, dO + off[offBase + 4]);
-        v5.intoArray(dst, dO + off[offBase + 5]);
-        v6.intoArray(dst, dO + off[offBase + 6]);
-        v7.intoArray(dst, dO + off[offBase + 7]);
+        v0.intoArray(dst, dO + off[0]);
+        v1.intoArray(dst, dO + off[1]);
+        v2.intoArray(dst, dO + off[2]);
+        v3.intoArray(dst, dO + off[3]);
+        v4.intoArray(dst, dO + off[4]);
+        v5.intoArray(dst, dO + off[5]);
+        v6.intoArray(dst, dO + off[6]);
+        v7.intoArray(dst, dO + off[7]);
     }
 }
