@@ -100,7 +100,7 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
-        if (direct(g, images)) {
+        if (direct(g, images, false)) {
             DirectConv.Forward plan = DirectConv.Forward.of(w, wOff, g);
             Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.forward(x, xOff, y, g, lo, hi, plan));
             return;
@@ -112,7 +112,7 @@ public final class ConvKernels {
 
     /** Which algorithm runs grouped (non-depthwise) convolutions. */
     enum Path {
-        /** {@link DirectConv} when images can be split over threads and the kernel is not 1x1 stride 1, else im2col + GEMM. */
+        /** {@link DirectConv} when images can be split over threads, except for 1x1 kernels (see {@link #direct}), else im2col + GEMM. */
         AUTO,
         /** {@link DirectConv} whenever it applies (tests). */
         DIRECT,
@@ -123,10 +123,15 @@ public final class ConvKernels {
     /** Set with -Dkr.conv.path=auto|direct|im2col, or by tests. */
     static volatile Path path = Path.valueOf(System.getProperty("kr.conv.path", "auto").toUpperCase(java.util.Locale.ROOT));
 
-    private static boolean direct(Geometry g, boolean images) {
+    /**
+     * Measured (bench/NOTES.md): the direct path wins for every 3x3 layer of ResNet-20 in all three
+     * passes and for the weight gradient of 1x1 stride-2 shortcuts; for their forward and
+     * input-gradient passes im2col (a strided subsample) + GEMM is as fast or faster.
+     */
+    private static boolean direct(Geometry g, boolean images, boolean weightPass) {
         if (!DirectConv.applies(g)) return false;
         return switch (path) {
-            case AUTO -> images && !g.pointwise();
+            case AUTO -> images && (weightPass ? !g.pointwise() : g.kh() * g.kw() > 1);
             case DIRECT -> true;
             case IM2COL -> false;
         };
@@ -218,7 +223,7 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
-        if (direct(g, images)) {
+        if (direct(g, images, false)) {
             DirectConv.BackwardInput plan = DirectConv.BackwardInput.of(w, wOff, g);
             Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.backwardInput(gy, gyOff, gx, g, lo, hi, plan));
             return;
@@ -254,7 +259,7 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
-        if (direct(g, images)) {
+        if (direct(g, images, true)) {
             DirectConv.WeightPlan plan = DirectConv.WeightPlan.of(g);
             int chunks = Parallel.chunks(g.n(), 1), size = plan.size(g);
             float[][] partial = new float[chunks][];

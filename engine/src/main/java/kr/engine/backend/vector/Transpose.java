@@ -7,8 +7,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Channel-major planes to pixel-major (CHW to HWC) copies for {@link DirectConv}: VL x VL blocks are
- * transposed in registers by log2(VL) butterfly stages (lane shuffles and blends), which is several
- * times faster than strided scalar stores. Shapes that do not tile by VL fall back to scalar loops.
+ * transposed in registers by log2(VL) butterfly stages (lane shuffles and blends), several times
+ * faster than strided scalar stores. Shapes that do not tile by VL fall back to scalar loops.
+ *
+ * <p>Measured: always at the preferred width. Mixing in 256-bit vectors (8 x 8 blocks on an AVX-512
+ * machine) made every kernel of the process, GEMM included, about 1.5x slower. A 16 x 16 block runs
+ * as two methods of two stages each with the middle in a small buffer: one method with all four
+ * stages was too big for C2 to inline all its vector loads (calls and boxing remained).
  */
 final class Transpose {
     private static final VectorSpecies<Float> S = Kernels.S;
@@ -17,6 +22,7 @@ final class Transpose {
     private static final int STAGES = Integer.numberOfTrailingZeros(VL);
     private static final VectorShuffle<Float>[] UP = shuffles(-1), DOWN = shuffles(1);
     private static final VectorMask<Float>[] HIGH = masks();
+    private static final ThreadLocal<float[]> TMP = ThreadLocal.withInitial(() -> new float[VL * VL]);
 
     private Transpose() {}
 
@@ -45,6 +51,22 @@ final class Transpose {
         return out;
     }
 
+    /** True when {@link #block} transposes VL x VL blocks (VL is 8 or 16). */
+    static boolean blocks() {
+        return BLOCKS;
+    }
+
+    /** Transposes one VL x VL block: row r read at {@code src[so + r * ss]}, result row r stored at {@code dst[dO + off[r]]}. */
+    static void block(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
+        if (VL == 16) {
+            float[] tmp = TMP.get();
+            block16a(src, so, ss, tmp);
+            block16b(tmp, dst, dO, off);
+        } else {
+            block8(src, so, ss, dst, dO, off);
+        }
+    }
+
     /**
      * Copies {@code channels} planes of h x w (plane i at {@code src[so + i * planeStride]}) so that
      * pixel (y, x) channel i lands at {@code dst[dO + (y * rowStride + x) * pixStride + i]}.
@@ -71,21 +93,10 @@ final class Transpose {
             }
     }
 
-    /** True when {@link #block} transposes VL x VL blocks (VL is 8 or 16). */
-    static boolean blocks() {
-        return BLOCKS;
-    }
+    // ------------------------------------------------------------------ generated: the butterfly stages, unrolled
 
-    /** Transposes one VL x VL block: row r read at {@code src[so + r * ss]}, result row r stored at {@code dst[dO + off[r]]}. */
-    static void block(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
-        if (VL == 16) block16(src, so, ss, dst, dO, off);
-        else block8(src, so, ss, dst, dO, off);
-    }
-
-    // ------------------------------------------------------------------ generated: row r of the block is
-    // read from src[so + r * ss], lane l of the result row r is stored to dst[dO + off[r] + l]
-
-    private static void block16(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
+    /** Stages 0 and 1 of a 16 x 16 transpose: rows from {@code src[so + r * ss]} to {@code tmp}. */
+    private static void block16a(float[] src, int so, int ss, float[] tmp) {
         FloatVector v0 = FloatVector.fromArray(S, src, so + 0 * ss);
         FloatVector v1 = FloatVector.fromArray(S, src, so + 1 * ss);
         FloatVector v2 = FloatVector.fromArray(S, src, so + 2 * ss);
@@ -118,6 +129,42 @@ final class Transpose {
         { FloatVector a = v9, b = v13; v9 = a.blend(b.rearrange(UP[1]), HIGH[1]); v13 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
         { FloatVector a = v10, b = v14; v10 = a.blend(b.rearrange(UP[1]), HIGH[1]); v14 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
         { FloatVector a = v11, b = v15; v11 = a.blend(b.rearrange(UP[1]), HIGH[1]); v15 = a.rearrange(DOWN[1]).blend(b, HIGH[1]); }
+        v0.intoArray(tmp, 0);
+        v1.intoArray(tmp, 16);
+        v2.intoArray(tmp, 32);
+        v3.intoArray(tmp, 48);
+        v4.intoArray(tmp, 64);
+        v5.intoArray(tmp, 80);
+        v6.intoArray(tmp, 96);
+        v7.intoArray(tmp, 112);
+        v8.intoArray(tmp, 128);
+        v9.intoArray(tmp, 144);
+        v10.intoArray(tmp, 160);
+        v11.intoArray(tmp, 176);
+        v12.intoArray(tmp, 192);
+        v13.intoArray(tmp, 208);
+        v14.intoArray(tmp, 224);
+        v15.intoArray(tmp, 240);
+    }
+
+    /** Stages 2 and 3 of a 16 x 16 transpose: rows from {@code tmp} to {@code dst[dO + off[r]]}. */
+    private static void block16b(float[] tmp, float[] dst, int dO, int[] off) {
+        FloatVector v0 = FloatVector.fromArray(S, tmp, 0);
+        FloatVector v1 = FloatVector.fromArray(S, tmp, 16);
+        FloatVector v2 = FloatVector.fromArray(S, tmp, 32);
+        FloatVector v3 = FloatVector.fromArray(S, tmp, 48);
+        FloatVector v4 = FloatVector.fromArray(S, tmp, 64);
+        FloatVector v5 = FloatVector.fromArray(S, tmp, 80);
+        FloatVector v6 = FloatVector.fromArray(S, tmp, 96);
+        FloatVector v7 = FloatVector.fromArray(S, tmp, 112);
+        FloatVector v8 = FloatVector.fromArray(S, tmp, 128);
+        FloatVector v9 = FloatVector.fromArray(S, tmp, 144);
+        FloatVector v10 = FloatVector.fromArray(S, tmp, 160);
+        FloatVector v11 = FloatVector.fromArray(S, tmp, 176);
+        FloatVector v12 = FloatVector.fromArray(S, tmp, 192);
+        FloatVector v13 = FloatVector.fromArray(S, tmp, 208);
+        FloatVector v14 = FloatVector.fromArray(S, tmp, 224);
+        FloatVector v15 = FloatVector.fromArray(S, tmp, 240);
         { FloatVector a = v0, b = v2; v0 = a.blend(b.rearrange(UP[2]), HIGH[2]); v2 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
         { FloatVector a = v1, b = v3; v1 = a.blend(b.rearrange(UP[2]), HIGH[2]); v3 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
         { FloatVector a = v4, b = v6; v4 = a.blend(b.rearrange(UP[2]), HIGH[2]); v6 = a.rearrange(DOWN[2]).blend(b, HIGH[2]); }
@@ -152,6 +199,7 @@ final class Transpose {
         v15.intoArray(dst, dO + off[15]);
     }
 
+    /** An 8 x 8 transpose (AVX2): rows from {@code src[so + r * ss]} to {@code dst[dO + off[r]]}. */
     private static void block8(float[] src, int so, int ss, float[] dst, int dO, int[] off) {
         FloatVector v0 = FloatVector.fromArray(S, src, so + 0 * ss);
         FloatVector v1 = FloatVector.fromArray(S, src, so + 1 * ss);
