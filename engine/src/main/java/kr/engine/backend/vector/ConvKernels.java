@@ -96,7 +96,7 @@ public final class ConvKernels {
     /** {@code y[n, co, ho, wo] = conv(x, w)}; y is fully overwritten. */
     public static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, Geometry g) {
         if (g.depthwise()) {
-            depthwiseForward(x, xOff, w, wOff, y, g);
+            Depthwise.forward(x, xOff, w, wOff, y, g);
             return;
         }
         boolean images = overImages(g.n());
@@ -219,7 +219,7 @@ public final class ConvKernels {
     /** {@code gx[n, c, h, w]} = gradient of conv2d with respect to its input; gx is fully overwritten. */
     public static void backwardInput(float[] gy, int gyOff, float[] w, int wOff, float[] gx, Geometry g) {
         if (g.depthwise()) {
-            depthwiseBackwardInput(gy, gyOff, w, wOff, gx, g);
+            Depthwise.backwardInput(gy, gyOff, w, wOff, gx, g);
             return;
         }
         boolean images = overImages(g.n());
@@ -255,7 +255,7 @@ public final class ConvKernels {
     /** {@code gw[co, cg, kh, kw]} = gradient of conv2d with respect to its weight; gw is fully overwritten. */
     public static void backwardWeight(float[] gy, int gyOff, float[] x, int xOff, float[] gw, Geometry g) {
         if (g.depthwise()) {
-            depthwiseBackwardWeight(gy, gyOff, x, xOff, gw, g);
+            Depthwise.backwardWeight(gy, gyOff, x, xOff, gw, g);
             return;
         }
         boolean images = overImages(g.n());
@@ -302,95 +302,5 @@ public final class ConvKernels {
                 Gemm.sgemm(false, true, cog, kd, ohw, 1f, gy, yi, ohw, col, 0, ohw, beta, gw, wi, kd, parallel);
             }
         }
-    }
-
-    // ------------------------------------------------------------------ depthwise
-
-    // One input channel per group (cog output channels each): per output channel, every tap adds a
-    // scaled, shifted input row onto the output row. Parallel over (image, channel) planes.
-
-    private static void depthwiseForward(float[] x, int xOff, float[] w, int wOff, float[] y, Geometry g) {
-        int planes = g.n() * g.co(), ohw = g.outPlane();
-        Parallel.forRange(planes, 8, (chunk, lo, hi) -> {
-            for (int pl = lo; pl < hi; pl++) {
-                int b = pl / g.co(), oc = pl % g.co(), ic = oc / g.cog();
-                int yo = pl * ohw;
-                java.util.Arrays.fill(y, yo, yo + ohw, 0f);
-                int xi = xOff + (b * g.c() + ic) * g.inPlane();
-                int wi = wOff + oc * g.kh() * g.kw();
-                tapLoop(g, (ky, kx, iy, oy, lo2, hi2, shift) -> {
-                    float wv = w[wi + ky * g.kw() + kx];
-                    int s = xi + iy * g.w() + shift, d = yo + oy * g.wo();
-                    int sw = g.p().strideW();
-                    if (sw == 1) for (int ox = lo2; ox < hi2; ox++) y[d + ox] += wv * x[s + ox];
-                    else for (int ox = lo2; ox < hi2; ox++) y[d + ox] += wv * x[s + ox * sw];
-                });
-            }
-        });
-    }
-
-    private static void depthwiseBackwardInput(float[] gy, int gyOff, float[] w, int wOff, float[] gx, Geometry g) {
-        int planes = g.n() * g.c(), cog = g.cog();
-        Parallel.forRange(planes, 8, (chunk, lo, hi) -> {
-            for (int pl = lo; pl < hi; pl++) {
-                int b = pl / g.c(), ic = pl % g.c();
-                int xo = pl * g.inPlane();
-                java.util.Arrays.fill(gx, xo, xo + g.inPlane(), 0f);
-                for (int oc = ic * cog; oc < (ic + 1) * cog; oc++) {
-                    int yi = gyOff + (b * g.co() + oc) * g.outPlane();
-                    int wi = wOff + oc * g.kh() * g.kw();
-                    tapLoop(g, (ky, kx, iy, oy, lo2, hi2, shift) -> {
-                        float wv = w[wi + ky * g.kw() + kx];
-                        int d = xo + iy * g.w() + shift, s = yi + oy * g.wo();
-                        int sw = g.p().strideW();
-                        if (sw == 1) for (int ox = lo2; ox < hi2; ox++) gx[d + ox] += wv * gy[s + ox];
-                        else for (int ox = lo2; ox < hi2; ox++) gx[d + ox * sw] += wv * gy[s + ox];
-                    });
-                }
-            }
-        });
-    }
-
-    private static void depthwiseBackwardWeight(float[] gy, int gyOff, float[] x, int xOff, float[] gw, Geometry g) {
-        int taps = g.kh() * g.kw();
-        // parallel over output channels; each channel sums its images in order (deterministic for any thread count)
-        Parallel.forRange(g.co(), 1, (chunk, lo, hi) -> {
-            for (int oc = lo; oc < hi; oc++) {
-                int ic = oc / g.cog(), wi = oc * taps;
-                double[] acc = new double[taps];
-                for (int b = 0; b < g.n(); b++) {
-                    int xi = xOff + (b * g.c() + ic) * g.inPlane(), yi = gyOff + (b * g.co() + oc) * g.outPlane();
-                    tapLoop(g, (ky, kx, iy, oy, lo2, hi2, shift) -> {
-                        int s = xi + iy * g.w() + shift, d = yi + oy * g.wo(), sw = g.p().strideW();
-                        float sum = 0f;
-                        if (sw == 1) for (int ox = lo2; ox < hi2; ox++) sum += gy[d + ox] * x[s + ox];
-                        else for (int ox = lo2; ox < hi2; ox++) sum += gy[d + ox] * x[s + ox * sw];
-                        acc[ky * g.kw() + kx] += sum;
-                    });
-                }
-                for (int t = 0; t < taps; t++) gw[wi + t] = (float) acc[t];
-            }
-        });
-    }
-
-    @FunctionalInterface
-    private interface TapRow {
-        /** One (tap, output row) pair: output columns [lo, hi) read input row iy at column ox*sw + shift. */
-        void run(int ky, int kx, int iy, int oy, int lo, int hi, int shift);
-    }
-
-    /** Visits every (tap, output row) whose input row is inside the image, with the valid column range. */
-    private static void tapLoop(Geometry g, TapRow body) {
-        Conv2dParams p = g.p();
-        int sh = p.strideH(), sw = p.strideW();
-        for (int ky = 0; ky < g.kh(); ky++)
-            for (int kx = 0; kx < g.kw(); kx++) {
-                int shift = kx * p.dilationW() - p.padW();
-                int lo = Math.max(0, Math.min(g.wo(), ceilDiv(-shift, sw))), hi = Math.max(lo, Math.min(g.wo(), ceilDiv(g.w() - shift, sw)));
-                for (int oy = 0; oy < g.ho(); oy++) {
-                    int iy = oy * sh - p.padH() + ky * p.dilationH();
-                    if (iy >= 0 && iy < g.h()) body.run(ky, kx, iy, oy, lo, hi, shift);
-                }
-            }
     }
 }
