@@ -158,36 +158,16 @@ public final class ConvKernels {
      * row (ci, ky, kx) holds the input pixel under that tap for every output position, 0 in the padding.
      */
     static void im2col(float[] x, int xi, Geometry g, float[] col) {
-        Conv2dParams p = g.p();
-        int h = g.h(), w = g.w(), ho = g.ho(), wo = g.wo(), ohw = ho * wo;
-        int sh = p.strideH(), sw = p.strideW(), ph = p.padH(), pw = p.padW(), dh = p.dilationH(), dw = p.dilationW();
-        int row = 0;
-        for (int ci = 0; ci < g.cg(); ci++) {
-            int plane = xi + ci * h * w;
-            for (int ky = 0; ky < g.kh(); ky++)
-                for (int kx = 0; kx < g.kw(); kx++, row++) {
-                    int dst = row * ohw;
-                    int shift = kx * dw - pw;
-                    // output columns whose input column ox*sw + shift lies inside [0, w)
-                    int lo = Math.max(0, Math.min(wo, ceilDiv(-shift, sw))), hi = Math.max(lo, Math.min(wo, ceilDiv(w - shift, sw)));
-                    for (int oy = 0; oy < ho; oy++, dst += wo) {
-                        int iy = oy * sh - ph + ky * dh;
-                        if (iy < 0 || iy >= h) {
-                            java.util.Arrays.fill(col, dst, dst + wo, 0f);
-                            continue;
-                        }
-                        int src = plane + iy * w + shift;
-                        for (int ox = 0; ox < lo; ox++) col[dst + ox] = 0f;
-                        if (sw == 1) System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
-                        else for (int ox = lo; ox < hi; ox++) col[dst + ox] = x[src + ox * sw];
-                        for (int ox = hi; ox < wo; ox++) col[dst + ox] = 0f;
-                    }
-                }
-        }
+        unfold(x, xi, g, col, true);
     }
 
     /** Adds the column matrix back onto one group of one image: the adjoint of {@link #im2col}. */
     static void col2im(float[] col, Geometry g, float[] x, int xi) {
+        unfold(x, xi, g, col, false);
+    }
+
+    /** The (tap, output row) walk shared by im2col ({@code toColumns}) and col2im (adding back). */
+    private static void unfold(float[] x, int xi, Geometry g, float[] col, boolean toColumns) {
         Conv2dParams p = g.p();
         int h = g.h(), w = g.w(), ho = g.ho(), wo = g.wo(), ohw = ho * wo;
         int sh = p.strideH(), sw = p.strideW(), ph = p.padH(), pw = p.padW(), dh = p.dilationH(), dw = p.dilationW();
@@ -196,15 +176,25 @@ public final class ConvKernels {
             int plane = xi + ci * h * w;
             for (int ky = 0; ky < g.kh(); ky++)
                 for (int kx = 0; kx < g.kw(); kx++, row++) {
-                    int src = row * ohw;
+                    int c = row * ohw;
                     int shift = kx * dw - pw;
+                    // output columns whose input column ox*sw + shift lies inside [0, w)
                     int lo = Math.max(0, Math.min(wo, ceilDiv(-shift, sw))), hi = Math.max(lo, Math.min(wo, ceilDiv(w - shift, sw)));
-                    for (int oy = 0; oy < ho; oy++, src += wo) {
-                        int iy = oy * sh - ph + ky * dh;
-                        if (iy < 0 || iy >= h) continue;
-                        int dst = plane + iy * w + shift;
-                        if (sw == 1) for (int ox = lo; ox < hi; ox++) x[dst + ox] += col[src + ox];
-                        else for (int ox = lo; ox < hi; ox++) x[dst + ox * sw] += col[src + ox];
+                    for (int oy = 0; oy < ho; oy++, c += wo) {
+                        int iy = oy * sh - ph + ky * dh, xr = plane + iy * w + shift;
+                        boolean inside = iy >= 0 && iy < h;
+                        if (!toColumns) {
+                            if (!inside) continue;
+                            if (sw == 1) for (int ox = lo; ox < hi; ox++) x[xr + ox] += col[c + ox];
+                            else for (int ox = lo; ox < hi; ox++) x[xr + ox * sw] += col[c + ox];
+                        } else if (!inside) {
+                            java.util.Arrays.fill(col, c, c + wo, 0f);
+                        } else {
+                            java.util.Arrays.fill(col, c, c + lo, 0f);
+                            if (sw == 1) System.arraycopy(x, xr + lo, col, c + lo, hi - lo);
+                            else for (int ox = lo; ox < hi; ox++) col[c + ox] = x[xr + ox * sw];
+                            java.util.Arrays.fill(col, c + hi, c + wo, 0f);
+                        }
                     }
                 }
         }
