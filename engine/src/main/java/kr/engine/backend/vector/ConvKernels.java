@@ -6,13 +6,17 @@ import kr.engine.backend.Conv2dParams;
  * Float32 2-d convolution (forward, backward-input, backward-weight) on contiguous NCHW arrays,
  * PyTorch semantics: stride, padding, dilation, groups; no bias.
  *
- * <p>Grouped convolutions run as im2col + {@link Gemm} per image and group, parallel over images
- * with one column buffer per thread (reused across calls, so it stays warm in L2). 1x1 stride-1
- * unpadded convolutions skip im2col. Backward-input of a stride-1 convolution is a forward
- * convolution of the output gradient with flipped, transposed weights; otherwise it is
- * {@code W^T x dY} followed by col2im. Backward-weight sums per-thread partial gradients in chunk
- * order, so it is deterministic for a fixed thread count. Depthwise convolutions (one input
- * channel per group) use direct loops instead of a GEMM with a single row.
+ * <p>Three algorithms, chosen per call ({@link Path}; measurements in bench/NOTES.md):
+ * <ul>
+ *   <li>{@link DirectConv}: implicit GEMM over a padded (stride-phase split) copy of each image, no
+ *       im2col; the default whenever the batch splits evenly over threads.
+ *   <li>im2col + {@link Gemm} per image and group with a per-thread column buffer (1x1 stride-1
+ *       layers read the input in place); used for small odd batches, where the GEMM itself is split
+ *       over threads, and for the forward pass of 1x1 strided layers. Backward-input is
+ *       {@code W^T x dY} then col2im.
+ *   <li>{@link Depthwise} (groups == channels): vectorized across channels.
+ * </ul>
+ * Weight gradients sum per-thread partials in chunk order: deterministic for a fixed thread count.
  *
  * <pre>{@code
  * ConvKernels.Geometry g = ConvKernels.Geometry.of(new int[] {8, 16, 32, 32}, new int[] {16, 16, 3, 3}, Conv2dParams.of(1, 1));
@@ -100,7 +104,7 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
-        if (direct(g, images, false)) {
+        if (direct(g, images, true)) {
             DirectConv.Forward plan = DirectConv.Forward.of(w, wOff, g);
             Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.forward(x, xOff, y, g, lo, hi, plan));
             return;
@@ -112,7 +116,7 @@ public final class ConvKernels {
 
     /** Which algorithm runs grouped (non-depthwise) convolutions. */
     enum Path {
-        /** {@link DirectConv} when images can be split over threads, except for 1x1 kernels (see {@link #direct}), else im2col + GEMM. */
+        /** {@link DirectConv} when images can be split over threads, except 1x1 forward passes (see {@link #direct}); else im2col + GEMM. */
         AUTO,
         /** {@link DirectConv} whenever it applies (tests). */
         DIRECT,
@@ -125,13 +129,13 @@ public final class ConvKernels {
 
     /**
      * Measured (bench/NOTES.md): the direct path wins for every 3x3 layer of ResNet-20 in all three
-     * passes and for the weight gradient of 1x1 stride-2 shortcuts; for their forward and
-     * input-gradient passes im2col (a strided subsample) + GEMM is as fast or faster.
+     * passes and for both gradients of the 1x1 stride-2 shortcuts; for their forward pass im2col (a
+     * strided subsample) + GEMM is 2-3x faster. 1x1 stride-1 layers need no im2col at all.
      */
-    private static boolean direct(Geometry g, boolean images, boolean weightPass) {
+    private static boolean direct(Geometry g, boolean images, boolean forwardPass) {
         if (!DirectConv.applies(g)) return false;
         return switch (path) {
-            case AUTO -> images && (weightPass ? !g.pointwise() : g.kh() * g.kw() > 1);
+            case AUTO -> images && !g.pointwise() && !(forwardPass && g.kh() * g.kw() == 1);
             case DIRECT -> true;
             case IM2COL -> false;
         };
@@ -249,7 +253,7 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
-        if (direct(g, images, true)) {
+        if (direct(g, images, false)) {
             DirectConv.WeightPlan plan = DirectConv.WeightPlan.of(g);
             int chunks = Parallel.chunks(g.n(), 1), size = plan.size(g);
             float[][] partial = new float[chunks][];
