@@ -20,11 +20,11 @@ public class VectorBackend extends ScalarBackend {
     private static final long SMALL_GEMM = 1L << 21;
 
     /** {@code t} itself when it is already dense, else a contiguous copy (float32 kernels read raw arrays). */
-    private kr.engine.Tensor dense(kr.engine.Tensor t) {
+    private kr.engine.Tensor gemmInput(kr.engine.Tensor t) {
         return t.isContiguous() ? t : copy(t);
     }
 
-    private static boolean f32(kr.engine.Tensor... ts) {
+    private static boolean gemmFloat32(kr.engine.Tensor... ts) {
         for (kr.engine.Tensor t : ts)
             if (t.dtype() != kr.engine.DType.F32) return false;
         return true;
@@ -32,7 +32,7 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public kr.engine.Tensor matmul(kr.engine.Tensor a, kr.engine.Tensor b, int[] out) {
-        if (!f32(a, b)) return super.matmul(a, b, out);
+        if (!gemmFloat32(a, b)) return super.matmul(a, b, out);
         int r = out.length, m = out[r - 2], n = out[r - 1], k = a.shape(-1);
         int[] batch = java.util.Arrays.copyOf(out, r - 2);
         int nb = kr.engine.Shapes.numel(batch);
@@ -92,9 +92,9 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public kr.engine.Tensor conv2d(kr.engine.Tensor x, kr.engine.Tensor w, kr.engine.backend.Conv2dParams p) {
-        if (!f32(x, w)) return super.conv2d(x, w, p);
-        x = dense(x);
-        w = dense(w);
+        if (!gemmFloat32(x, w)) return super.conv2d(x, w, p);
+        x = gemmInput(x);
+        w = gemmInput(w);
         ConvKernels.Geometry g = ConvKernels.Geometry.of(x.shape(), w.shape(), p);
         float[] y = new float[g.outputSize()];
         ConvKernels.forward(st(x).floats(), x.offset(), st(w).floats(), w.offset(), y, g);
@@ -103,9 +103,9 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public kr.engine.Tensor conv2dBackwardInput(kr.engine.Tensor gy, kr.engine.Tensor w, int[] xShape, kr.engine.backend.Conv2dParams p) {
-        if (!f32(gy, w)) return super.conv2dBackwardInput(gy, w, xShape, p);
-        gy = dense(gy);
-        w = dense(w);
+        if (!gemmFloat32(gy, w)) return super.conv2dBackwardInput(gy, w, xShape, p);
+        gy = gemmInput(gy);
+        w = gemmInput(w);
         ConvKernels.Geometry g = ConvKernels.Geometry.of(xShape, w.shape(), p);
         float[] gx = new float[g.inputSize()];
         ConvKernels.backwardInput(st(gy).floats(), gy.offset(), st(w).floats(), w.offset(), gx, g);
@@ -114,9 +114,9 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public kr.engine.Tensor conv2dBackwardWeight(kr.engine.Tensor gy, kr.engine.Tensor x, int[] wShape, kr.engine.backend.Conv2dParams p) {
-        if (!f32(gy, x)) return super.conv2dBackwardWeight(gy, x, wShape, p);
-        gy = dense(gy);
-        x = dense(x);
+        if (!gemmFloat32(gy, x)) return super.conv2dBackwardWeight(gy, x, wShape, p);
+        gy = gemmInput(gy);
+        x = gemmInput(x);
         ConvKernels.Geometry g = ConvKernels.Geometry.of(x.shape(), wShape, p);
         float[] gw = new float[g.weightSize()];
         ConvKernels.backwardWeight(st(gy).floats(), gy.offset(), st(x).floats(), x.offset(), gw, g);
