@@ -53,8 +53,8 @@ public class VectorBackend extends ScalarBackend {
         boolean transA = !(sa[r - 1] == 1 || k == 1), transB = !(sb[r - 1] == 1 || n == 1);
         int lda = transA ? sa[r - 1] : sa[r - 2], ldb = transB ? sb[r - 1] : sb[r - 2];
         float[] av = st(a).floats(), bv = st(b).floats();
-        int[] aOff = batchOffsets(batch, sa, a.offset()), bOff = batchOffsets(batch, sb, b.offset());
-        boolean foldBatch = nb > 1 && !transA && sameStep(aOff, m * lda) && sameStep(bOff, 0);
+        int[] aOff = matmulBatchOffsets(batch, sa, a.offset()), bOff = matmulBatchOffsets(batch, sb, b.offset());
+        boolean foldBatch = nb > 1 && !transA && matmulSameStep(aOff, m * lda) && matmulSameStep(bOff, 0);
         if (foldBatch) {
             // b is shared by every batch and a's matrices are stacked rows: one GEMM of nb*m rows
             Gemm.sgemm(false, transB, nb * m, n, k, 1f, av, aOff[0], lda, bv, bOff[0], ldb, 0f, c, 0, n, true);
@@ -71,7 +71,7 @@ public class VectorBackend extends ScalarBackend {
     }
 
     /** Storage offset of every batch matrix, in row-major batch order. */
-    private static int[] batchOffsets(int[] batch, int[] strides, int base) {
+    private static int[] matmulBatchOffsets(int[] batch, int[] strides, int base) {
         int nb = kr.engine.Shapes.numel(batch);
         int[] off = new int[nb];
         int[] idx = new int[batch.length];
@@ -84,7 +84,7 @@ public class VectorBackend extends ScalarBackend {
         return off;
     }
 
-    private static boolean sameStep(int[] off, int step) {
+    private static boolean matmulSameStep(int[] off, int step) {
         for (int q = 1; q < off.length; q++)
             if (off[q] - off[q - 1] != step) return false;
         return true;
