@@ -6,13 +6,17 @@ import kr.engine.backend.Conv2dParams;
  * Float32 2-d convolution (forward, backward-input, backward-weight) on contiguous NCHW arrays,
  * PyTorch semantics: stride, padding, dilation, groups; no bias.
  *
- * <p>Grouped convolutions run as im2col + {@link Gemm} per image and group, parallel over images
- * with one column buffer per thread (reused across calls, so it stays warm in L2). 1x1 stride-1
- * unpadded convolutions skip im2col. Backward-input of a stride-1 convolution is a forward
- * convolution of the output gradient with flipped, transposed weights; otherwise it is
- * {@code W^T x dY} followed by col2im. Backward-weight sums per-thread partial gradients in chunk
- * order, so it is deterministic for a fixed thread count. Depthwise convolutions (one input
- * channel per group) use direct loops instead of a GEMM with a single row.
+ * <p>Three algorithms, chosen per call ({@link Path}; measurements in bench/NOTES.md):
+ * <ul>
+ *   <li>{@link DirectConv}: implicit GEMM over a padded (stride-phase split) copy of each image, no
+ *       im2col; the default whenever the batch splits evenly over threads.
+ *   <li>im2col + {@link Gemm} per image and group with a per-thread column buffer (1x1 stride-1
+ *       layers read the input in place); used for small odd batches, where the GEMM itself is split
+ *       over threads, and for the forward pass of 1x1 strided layers. Backward-input is
+ *       {@code W^T x dY} then col2im.
+ *   <li>{@link Depthwise} (groups == channels): vectorized across channels.
+ * </ul>
+ * Weight gradients sum per-thread partials in chunk order: deterministic for a fixed thread count.
  *
  * <pre>{@code
  * ConvKernels.Geometry g = ConvKernels.Geometry.of(new int[] {8, 16, 32, 32}, new int[] {16, 16, 3, 3}, Conv2dParams.of(1, 1));
@@ -96,11 +100,11 @@ public final class ConvKernels {
     /** {@code y[n, co, ho, wo] = conv(x, w)}; y is fully overwritten. */
     public static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, Geometry g) {
         if (g.depthwise()) {
-            depthwiseForward(x, xOff, w, wOff, y, g);
+            Depthwise.forward(x, xOff, w, wOff, y, g);
             return;
         }
         boolean images = overImages(g.n());
-        if (direct(g, images, false)) {
+        if (direct(g, images, true)) {
             DirectConv.Forward plan = DirectConv.Forward.of(w, wOff, g);
             Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.forward(x, xOff, y, g, lo, hi, plan));
             return;
@@ -112,7 +116,7 @@ public final class ConvKernels {
 
     /** Which algorithm runs grouped (non-depthwise) convolutions. */
     enum Path {
-        /** {@link DirectConv} when images can be split over threads, except for 1x1 kernels (see {@link #direct}), else im2col + GEMM. */
+        /** {@link DirectConv} when images can be split over threads, except 1x1 forward passes (see {@link #direct}); else im2col + GEMM. */
         AUTO,
         /** {@link DirectConv} whenever it applies (tests). */
         DIRECT,
@@ -125,13 +129,13 @@ public final class ConvKernels {
 
     /**
      * Measured (bench/NOTES.md): the direct path wins for every 3x3 layer of ResNet-20 in all three
-     * passes and for the weight gradient of 1x1 stride-2 shortcuts; for their forward and
-     * input-gradient passes im2col (a strided subsample) + GEMM is as fast or faster.
+     * passes and for both gradients of the 1x1 stride-2 shortcuts; for their forward pass im2col (a
+     * strided subsample) + GEMM is 2-3x faster. 1x1 stride-1 layers need no im2col at all.
      */
-    private static boolean direct(Geometry g, boolean images, boolean weightPass) {
+    private static boolean direct(Geometry g, boolean images, boolean forwardPass) {
         if (!DirectConv.applies(g)) return false;
         return switch (path) {
-            case AUTO -> images && (weightPass ? !g.pointwise() : g.kh() * g.kw() > 1);
+            case AUTO -> images && !g.pointwise() && !(forwardPass && g.kh() * g.kw() == 1);
             case DIRECT -> true;
             case IM2COL -> false;
         };
@@ -158,36 +162,16 @@ public final class ConvKernels {
      * row (ci, ky, kx) holds the input pixel under that tap for every output position, 0 in the padding.
      */
     static void im2col(float[] x, int xi, Geometry g, float[] col) {
-        Conv2dParams p = g.p();
-        int h = g.h(), w = g.w(), ho = g.ho(), wo = g.wo(), ohw = ho * wo;
-        int sh = p.strideH(), sw = p.strideW(), ph = p.padH(), pw = p.padW(), dh = p.dilationH(), dw = p.dilationW();
-        int row = 0;
-        for (int ci = 0; ci < g.cg(); ci++) {
-            int plane = xi + ci * h * w;
-            for (int ky = 0; ky < g.kh(); ky++)
-                for (int kx = 0; kx < g.kw(); kx++, row++) {
-                    int dst = row * ohw;
-                    int shift = kx * dw - pw;
-                    // output columns whose input column ox*sw + shift lies inside [0, w)
-                    int lo = Math.max(0, Math.min(wo, ceilDiv(-shift, sw))), hi = Math.max(lo, Math.min(wo, ceilDiv(w - shift, sw)));
-                    for (int oy = 0; oy < ho; oy++, dst += wo) {
-                        int iy = oy * sh - ph + ky * dh;
-                        if (iy < 0 || iy >= h) {
-                            java.util.Arrays.fill(col, dst, dst + wo, 0f);
-                            continue;
-                        }
-                        int src = plane + iy * w + shift;
-                        for (int ox = 0; ox < lo; ox++) col[dst + ox] = 0f;
-                        if (sw == 1) System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
-                        else for (int ox = lo; ox < hi; ox++) col[dst + ox] = x[src + ox * sw];
-                        for (int ox = hi; ox < wo; ox++) col[dst + ox] = 0f;
-                    }
-                }
-        }
+        unfold(x, xi, g, col, true);
     }
 
     /** Adds the column matrix back onto one group of one image: the adjoint of {@link #im2col}. */
     static void col2im(float[] col, Geometry g, float[] x, int xi) {
+        unfold(x, xi, g, col, false);
+    }
+
+    /** The (tap, output row) walk shared by im2col ({@code toColumns}) and col2im (adding back). */
+    private static void unfold(float[] x, int xi, Geometry g, float[] col, boolean toColumns) {
         Conv2dParams p = g.p();
         int h = g.h(), w = g.w(), ho = g.ho(), wo = g.wo(), ohw = ho * wo;
         int sh = p.strideH(), sw = p.strideW(), ph = p.padH(), pw = p.padW(), dh = p.dilationH(), dw = p.dilationW();
@@ -196,15 +180,25 @@ public final class ConvKernels {
             int plane = xi + ci * h * w;
             for (int ky = 0; ky < g.kh(); ky++)
                 for (int kx = 0; kx < g.kw(); kx++, row++) {
-                    int src = row * ohw;
+                    int c = row * ohw;
                     int shift = kx * dw - pw;
+                    // output columns whose input column ox*sw + shift lies inside [0, w)
                     int lo = Math.max(0, Math.min(wo, ceilDiv(-shift, sw))), hi = Math.max(lo, Math.min(wo, ceilDiv(w - shift, sw)));
-                    for (int oy = 0; oy < ho; oy++, src += wo) {
-                        int iy = oy * sh - ph + ky * dh;
-                        if (iy < 0 || iy >= h) continue;
-                        int dst = plane + iy * w + shift;
-                        if (sw == 1) for (int ox = lo; ox < hi; ox++) x[dst + ox] += col[src + ox];
-                        else for (int ox = lo; ox < hi; ox++) x[dst + ox * sw] += col[src + ox];
+                    for (int oy = 0; oy < ho; oy++, c += wo) {
+                        int iy = oy * sh - ph + ky * dh, xr = plane + iy * w + shift;
+                        boolean inside = iy >= 0 && iy < h;
+                        if (!toColumns) {
+                            if (!inside) continue;
+                            if (sw == 1) for (int ox = lo; ox < hi; ox++) x[xr + ox] += col[c + ox];
+                            else for (int ox = lo; ox < hi; ox++) x[xr + ox * sw] += col[c + ox];
+                        } else if (!inside) {
+                            java.util.Arrays.fill(col, c, c + wo, 0f);
+                        } else {
+                            java.util.Arrays.fill(col, c, c + lo, 0f);
+                            if (sw == 1) System.arraycopy(x, xr + lo, col, c + lo, hi - lo);
+                            else for (int ox = lo; ox < hi; ox++) col[c + ox] = x[xr + ox * sw];
+                            java.util.Arrays.fill(col, c + hi, c + wo, 0f);
+                        }
                     }
                 }
         }
@@ -219,7 +213,7 @@ public final class ConvKernels {
     /** {@code gx[n, c, h, w]} = gradient of conv2d with respect to its input; gx is fully overwritten. */
     public static void backwardInput(float[] gy, int gyOff, float[] w, int wOff, float[] gx, Geometry g) {
         if (g.depthwise()) {
-            depthwiseBackwardInput(gy, gyOff, w, wOff, gx, g);
+            Depthwise.backwardInput(gy, gyOff, w, wOff, gx, g);
             return;
         }
         boolean images = overImages(g.n());
@@ -255,11 +249,11 @@ public final class ConvKernels {
     /** {@code gw[co, cg, kh, kw]} = gradient of conv2d with respect to its weight; gw is fully overwritten. */
     public static void backwardWeight(float[] gy, int gyOff, float[] x, int xOff, float[] gw, Geometry g) {
         if (g.depthwise()) {
-            depthwiseBackwardWeight(gy, gyOff, x, xOff, gw, g);
+            Depthwise.backwardWeight(gy, gyOff, x, xOff, gw, g);
             return;
         }
         boolean images = overImages(g.n());
-        if (direct(g, images, true)) {
+        if (direct(g, images, false)) {
             DirectConv.WeightPlan plan = DirectConv.WeightPlan.of(g);
             int chunks = Parallel.chunks(g.n(), 1), size = plan.size(g);
             float[][] partial = new float[chunks][];
@@ -302,95 +296,5 @@ public final class ConvKernels {
                 Gemm.sgemm(false, true, cog, kd, ohw, 1f, gy, yi, ohw, col, 0, ohw, beta, gw, wi, kd, parallel);
             }
         }
-    }
-
-    // ------------------------------------------------------------------ depthwise
-
-    // One input channel per group (cog output channels each): per output channel, every tap adds a
-    // scaled, shifted input row onto the output row. Parallel over (image, channel) planes.
-
-    private static void depthwiseForward(float[] x, int xOff, float[] w, int wOff, float[] y, Geometry g) {
-        int planes = g.n() * g.co(), ohw = g.outPlane();
-        Parallel.forRange(planes, 8, (chunk, lo, hi) -> {
-            for (int pl = lo; pl < hi; pl++) {
-                int b = pl / g.co(), oc = pl % g.co(), ic = oc / g.cog();
-                int yo = pl * ohw;
-                java.util.Arrays.fill(y, yo, yo + ohw, 0f);
-                int xi = xOff + (b * g.c() + ic) * g.inPlane();
-                int wi = wOff + oc * g.kh() * g.kw();
-                tapLoop(g, (ky, kx, iy, oy, lo2, hi2, shift) -> {
-                    float wv = w[wi + ky * g.kw() + kx];
-                    int s = xi + iy * g.w() + shift, d = yo + oy * g.wo();
-                    int sw = g.p().strideW();
-                    if (sw == 1) for (int ox = lo2; ox < hi2; ox++) y[d + ox] += wv * x[s + ox];
-                    else for (int ox = lo2; ox < hi2; ox++) y[d + ox] += wv * x[s + ox * sw];
-                });
-            }
-        });
-    }
-
-    private static void depthwiseBackwardInput(float[] gy, int gyOff, float[] w, int wOff, float[] gx, Geometry g) {
-        int planes = g.n() * g.c(), cog = g.cog();
-        Parallel.forRange(planes, 8, (chunk, lo, hi) -> {
-            for (int pl = lo; pl < hi; pl++) {
-                int b = pl / g.c(), ic = pl % g.c();
-                int xo = pl * g.inPlane();
-                java.util.Arrays.fill(gx, xo, xo + g.inPlane(), 0f);
-                for (int oc = ic * cog; oc < (ic + 1) * cog; oc++) {
-                    int yi = gyOff + (b * g.co() + oc) * g.outPlane();
-                    int wi = wOff + oc * g.kh() * g.kw();
-                    tapLoop(g, (ky, kx, iy, oy, lo2, hi2, shift) -> {
-                        float wv = w[wi + ky * g.kw() + kx];
-                        int d = xo + iy * g.w() + shift, s = yi + oy * g.wo();
-                        int sw = g.p().strideW();
-                        if (sw == 1) for (int ox = lo2; ox < hi2; ox++) gx[d + ox] += wv * gy[s + ox];
-                        else for (int ox = lo2; ox < hi2; ox++) gx[d + ox * sw] += wv * gy[s + ox];
-                    });
-                }
-            }
-        });
-    }
-
-    private static void depthwiseBackwardWeight(float[] gy, int gyOff, float[] x, int xOff, float[] gw, Geometry g) {
-        int taps = g.kh() * g.kw();
-        // parallel over output channels; each channel sums its images in order (deterministic for any thread count)
-        Parallel.forRange(g.co(), 1, (chunk, lo, hi) -> {
-            for (int oc = lo; oc < hi; oc++) {
-                int ic = oc / g.cog(), wi = oc * taps;
-                double[] acc = new double[taps];
-                for (int b = 0; b < g.n(); b++) {
-                    int xi = xOff + (b * g.c() + ic) * g.inPlane(), yi = gyOff + (b * g.co() + oc) * g.outPlane();
-                    tapLoop(g, (ky, kx, iy, oy, lo2, hi2, shift) -> {
-                        int s = xi + iy * g.w() + shift, d = yi + oy * g.wo(), sw = g.p().strideW();
-                        float sum = 0f;
-                        if (sw == 1) for (int ox = lo2; ox < hi2; ox++) sum += gy[d + ox] * x[s + ox];
-                        else for (int ox = lo2; ox < hi2; ox++) sum += gy[d + ox] * x[s + ox * sw];
-                        acc[ky * g.kw() + kx] += sum;
-                    });
-                }
-                for (int t = 0; t < taps; t++) gw[wi + t] = (float) acc[t];
-            }
-        });
-    }
-
-    @FunctionalInterface
-    private interface TapRow {
-        /** One (tap, output row) pair: output columns [lo, hi) read input row iy at column ox*sw + shift. */
-        void run(int ky, int kx, int iy, int oy, int lo, int hi, int shift);
-    }
-
-    /** Visits every (tap, output row) whose input row is inside the image, with the valid column range. */
-    private static void tapLoop(Geometry g, TapRow body) {
-        Conv2dParams p = g.p();
-        int sh = p.strideH(), sw = p.strideW();
-        for (int ky = 0; ky < g.kh(); ky++)
-            for (int kx = 0; kx < g.kw(); kx++) {
-                int shift = kx * p.dilationW() - p.padW();
-                int lo = Math.max(0, Math.min(g.wo(), ceilDiv(-shift, sw))), hi = Math.max(lo, Math.min(g.wo(), ceilDiv(g.w() - shift, sw)));
-                for (int oy = 0; oy < g.ho(); oy++) {
-                    int iy = oy * sh - p.padH() + ky * p.dilationH();
-                    if (iy >= 0 && iy < g.h()) body.run(ky, kx, iy, oy, lo, hi, shift);
-                }
-            }
     }
 }

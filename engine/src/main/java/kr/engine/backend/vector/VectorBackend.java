@@ -32,7 +32,7 @@ public class VectorBackend extends ScalarBackend {
     private static final long SMALL_GEMM = 1L << 21;
 
     /** {@code t} itself when it is already dense, else a contiguous copy (float32 kernels read raw arrays). */
-    private kr.engine.Tensor dense(kr.engine.Tensor t) {
+    private kr.engine.Tensor gemmInput(kr.engine.Tensor t) {
         return t.isContiguous() ? t : copy(t);
     }
 
@@ -59,8 +59,8 @@ public class VectorBackend extends ScalarBackend {
         boolean transA = !(sa[r - 1] == 1 || k == 1), transB = !(sb[r - 1] == 1 || n == 1);
         int lda = transA ? sa[r - 1] : sa[r - 2], ldb = transB ? sb[r - 1] : sb[r - 2];
         float[] av = st(a).floats(), bv = st(b).floats();
-        int[] aOff = batchOffsets(batch, sa, a.offset()), bOff = batchOffsets(batch, sb, b.offset());
-        boolean foldBatch = nb > 1 && !transA && sameStep(aOff, m * lda) && sameStep(bOff, 0);
+        int[] aOff = matmulBatchOffsets(batch, sa, a.offset()), bOff = matmulBatchOffsets(batch, sb, b.offset());
+        boolean foldBatch = nb > 1 && !transA && matmulSameStep(aOff, m * lda) && matmulSameStep(bOff, 0);
         if (foldBatch) {
             // b is shared by every batch and a's matrices are stacked rows: one GEMM of nb*m rows
             Gemm.sgemm(false, transB, nb * m, n, k, 1f, av, aOff[0], lda, bv, bOff[0], ldb, 0f, c, 0, n, true);
@@ -77,7 +77,7 @@ public class VectorBackend extends ScalarBackend {
     }
 
     /** Storage offset of every batch matrix, in row-major batch order. */
-    private static int[] batchOffsets(int[] batch, int[] strides, int base) {
+    private static int[] matmulBatchOffsets(int[] batch, int[] strides, int base) {
         int nb = kr.engine.Shapes.numel(batch);
         int[] off = new int[nb];
         int[] idx = new int[batch.length];
@@ -90,7 +90,7 @@ public class VectorBackend extends ScalarBackend {
         return off;
     }
 
-    private static boolean sameStep(int[] off, int step) {
+    private static boolean matmulSameStep(int[] off, int step) {
         for (int q = 1; q < off.length; q++)
             if (off[q] - off[q - 1] != step) return false;
         return true;
@@ -99,8 +99,8 @@ public class VectorBackend extends ScalarBackend {
     @Override
     public kr.engine.Tensor conv2d(kr.engine.Tensor x, kr.engine.Tensor w, kr.engine.backend.Conv2dParams p) {
         if (!f32(x, w)) return super.conv2d(x, w, p);
-        x = dense(x);
-        w = dense(w);
+        x = gemmInput(x);
+        w = gemmInput(w);
         ConvKernels.Geometry g = ConvKernels.Geometry.of(x.shape(), w.shape(), p);
         float[] y = new float[g.outputSize()];
         ConvKernels.forward(st(x).floats(), x.offset(), st(w).floats(), w.offset(), y, g);
@@ -110,8 +110,8 @@ public class VectorBackend extends ScalarBackend {
     @Override
     public kr.engine.Tensor conv2dBackwardInput(kr.engine.Tensor gy, kr.engine.Tensor w, int[] xShape, kr.engine.backend.Conv2dParams p) {
         if (!f32(gy, w)) return super.conv2dBackwardInput(gy, w, xShape, p);
-        gy = dense(gy);
-        w = dense(w);
+        gy = gemmInput(gy);
+        w = gemmInput(w);
         ConvKernels.Geometry g = ConvKernels.Geometry.of(xShape, w.shape(), p);
         float[] gx = new float[g.inputSize()];
         ConvKernels.backwardInput(st(gy).floats(), gy.offset(), st(w).floats(), w.offset(), gx, g);
@@ -121,8 +121,8 @@ public class VectorBackend extends ScalarBackend {
     @Override
     public kr.engine.Tensor conv2dBackwardWeight(kr.engine.Tensor gy, kr.engine.Tensor x, int[] wShape, kr.engine.backend.Conv2dParams p) {
         if (!f32(gy, x)) return super.conv2dBackwardWeight(gy, x, wShape, p);
-        gy = dense(gy);
-        x = dense(x);
+        gy = gemmInput(gy);
+        x = gemmInput(x);
         ConvKernels.Geometry g = ConvKernels.Geometry.of(x.shape(), wShape, p);
         float[] gw = new float[g.weightSize()];
         ConvKernels.backwardWeight(st(gy).floats(), gy.offset(), st(x).floats(), x.offset(), gw, g);

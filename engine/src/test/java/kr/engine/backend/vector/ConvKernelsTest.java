@@ -35,6 +35,8 @@ class ConvKernelsTest {
         {2, 8, 10, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8}, // depthwise
         {2, 6, 9, 9, 12, 3, 3, 2, 2, 1, 1, 1, 1, 6}, // depthwise, stride 2, channel multiplier 2
         {1, 4, 8, 8, 4, 5, 5, 1, 1, 4, 4, 2, 2, 4}, // depthwise dilated
+        {2, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 32}, // depthwise, whole vectors of channels (register transposes)
+        {2, 48, 8, 8, 48, 3, 3, 2, 2, 1, 1, 1, 1, 48}, // depthwise stride 2, 4x4 outputs
         {2, 3, 1, 1, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1}, // 1x1 images
         {2, 3, 10, 9, 5, 3, 2, 3, 2, 1, 0, 2, 1, 1}, // stride 3x2 with dilation: stride phases without every tap
         {2, 4, 9, 9, 6, 1, 1, 3, 3, 1, 1, 1, 1, 2}, // 1x1 stride 3 with padding and groups: empty phases
