@@ -103,9 +103,61 @@ def resnet20_convs(batch=128):
     return Workload(f"ResNet-20 convs fwd+bwd N={batch}", f"resnet20convs {batch}", flop, torch=run, reps=2)
 
 
+class _Block(torch.nn.Module):
+    """RepDistiller's CIFAR BasicBlock (1x1 conv + BN projection when the shape changes)."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        nn = torch.nn
+        self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout)
+        self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+class _CifarResNet(torch.nn.Module):
+    def __init__(self, depth, classes=10):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1, self.bn1 = torch.nn.Conv2d(3, 16, 3, 1, 1, bias=False), torch.nn.BatchNorm2d(16)
+        layers, cin = [], 16
+        for cout, stride in ((16, 1), (32, 2), (64, 2)):
+            for i in range(n):
+                layers.append(_Block(cin, cout, stride if i == 0 else 1))
+                cin = cout
+        self.layers = torch.nn.Sequential(*layers)
+        self.fc = torch.nn.Linear(64, classes)
+
+    def forward(self, x):
+        x = self.layers(F.relu(self.bn1(self.conv1(x))))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def train_step_workload(depth, batch):
+    """A ResNet-(depth) training step: forward, cross-entropy, backward, SGD momentum 0.9 + weight decay."""
+    torch.manual_seed(0)
+    net = _CifarResNet(depth)
+    opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+    x = torch.randn(batch, 3, 32, 32)
+    y = torch.arange(batch) % 10
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(net(x), y).backward()
+        opt.step()
+
+    macs = {20: 40.8e6, 56: 125.8e6}[depth]  # conv + linear multiply-accumulates per image (kr models)
+    return Workload(f"resnet{depth} train step N={batch}", f"trainstep resnet{depth} {batch}", 3 * 2 * macs * batch, torch=step, reps=3)
+
+
 def extra_workloads():
-    """Hook for the lead: e.g. Workload("ResNet-20 train step N=128", "resnet20step 128", flop, torch=step)."""
-    return []
+    return [train_step_workload(20, 128)]
 
 
 def all_workloads():
@@ -117,7 +169,8 @@ def all_workloads():
 
 class Probe:
     def __init__(self, java, threads):
-        cmd = [java, "--add-modules", "jdk.incubator.vector", "-Xmx8g", f"-Dkr.threads={threads}", "-cp", JAR, "kr.bench.Probe"]
+        cmd = [java, "--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms8g", "-Xmx8g", "-XX:+UseTransparentHugePages",
+               f"-Dkr.threads={threads}", "-cp", JAR, "kr.bench.Probe"]
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
     def ask(self, line):

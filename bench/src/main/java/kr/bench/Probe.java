@@ -36,6 +36,7 @@ public final class Probe {
         register(new GemmWorkload());
         register(new ConvWorkload());
         register(new Resnet20ConvsWorkload());
+        register(new TrainStepWorkload());
         for (ProbeWorkload w : ServiceLoader.load(ProbeWorkload.class)) register(w);
     }
 
