@@ -55,7 +55,7 @@ class CliTest {
     @Test
     void helpOfEveryCommandHasExamples() {
         for (String[] cmd : new String[][] {{"--help"}, {"train", "--help"}, {"eval", "--help"}, {"models", "--help"}, {"data", "--help"},
-            {"data", "info", "--help"}, {"demo", "--help"}, {"import", "--help"}}) {
+            {"data", "info", "--help"}, {"demo", "--help"}, {"import", "--help"}, {"distill", "--help"}, {"reproduce", "--help"}, {"profile", "--help"}}) {
             Run r = kr(cmd);
             assertEquals(0, r.code, String.join(" ", cmd));
             assertTrue(r.out.contains("Usage: kr"), r.out);
@@ -179,5 +179,38 @@ class CliTest {
         Init.manualSeed(0);
         assertTrue(r.out.contains(String.format(java.util.Locale.ROOT, "%,d", Zoo.demoCnn(10).parameterCount())), r.out);
         assertTrue(Checkpoints.BEST.endsWith(".safetensors"));
+    }
+
+    @Test
+    void distillTrainsResumesAndRecordsItsSettings() throws IOException {
+        Path teacher = tmp.resolve("teacher"), student = tmp.resolve("student");
+        Run t = kr("train", "--model", "democnn", "--data", data.toString(), "--epochs", "1", "--batch-size", "16", "--out", teacher.toString(), "--progress", "off");
+        assertEquals(0, t.code, t.err);
+        String[] args = {"distill", "--teacher", teacher.toString(), "--teacher-model", "democnn", "--student", "democnn", "--method", "kr+kd+at",
+            "--kr-beta", "0.01", "--data", data.toString(), "--epochs", "2", "--batch-size", "16", "--checkpoint-every", "1", "--out", student.toString(),
+            "--progress", "off"};
+        Run d = kr(args);
+        assertEquals(0, d.code, d.err);
+        assertTrue(d.out.contains("KR: 4 student layers take priors") && d.out.contains("0.100 * CE + 0.900 * KD"), d.out);
+        Map<String, Object> cfg = Json.parseObject(Files.readString(student.resolve("config.json")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> dist = (Map<String, Object>) cfg.get("distill");
+        assertEquals("kr+kd+at", dist.get("method"));
+        assertEquals(0.01, ((Number) dist.get("kr_beta")).doubleValue(), 0);
+        assertEquals(4.0, ((Number) dist.get("kd_t")).doubleValue(), 0); // defaults are recorded too
+        String metrics = Files.readString(student.resolve("metrics.jsonl"));
+        assertTrue(metrics.contains("\"train_kr_penalty\"") && metrics.contains("\"train_kd\"") && metrics.contains("\"train_at\""), metrics);
+        // continuing with more epochs takes the saved distill settings
+        Run r = kr("distill", "--resume", "--out", student.toString(), "--epochs", "3", "--progress", "off");
+        assertEquals(0, r.code, r.err);
+        assertEquals(3, Files.readAllLines(student.resolve("metrics.jsonl")).stream().filter(l -> !l.isBlank()).count());
+        // a distill configuration is not a plain training run
+        Run bad = kr("train", "--config", student.resolve("config.json").toString(), "--out", tmp.resolve("x2").toString());
+        assertEquals(Main.USAGE, bad.code);
+        assertTrue(bad.err.contains("run it with kr distill"), bad.err);
+        Run unknown = kr("distill", "--teacher", teacher.toString(), "--teacher-model", "democnn", "--student", "democnn", "--method", "kd+foo",
+            "--data", data.toString(), "--out", tmp.resolve("x3").toString());
+        assertEquals(Main.USAGE, unknown.code);
+        assertTrue(unknown.err.contains("[distill] unknown method 'foo'"), unknown.err);
     }
 }
