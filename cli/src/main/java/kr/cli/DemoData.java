@@ -8,7 +8,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
-import kr.train.ByteImages;
+import kr.data.ArrayDataset;
+import kr.data.ImageFolder;
 import kr.train.DataException;
 
 /**
@@ -22,7 +23,7 @@ final class DemoData {
 
     private DemoData() {}
 
-    record Splits(ByteImages train, ByteImages test) {}
+    record Splits(ArrayDataset train, ArrayDataset test) {}
 
     private static Splits cached;
 
@@ -51,14 +52,24 @@ final class DemoData {
                 labels.get(split).add(label);
             }
         }
-        ByteImages[] sets = new ByteImages[2];
-        for (int s = 0; s < 2; s++) {
-            int split = s;
-            sets[s] = ByteImages.decode(classes, images.get(s), labels.get(s).stream().mapToInt(Integer::intValue).toArray(),
-                    i -> RESOURCE + (split == 0 ? " train #" : " test #") + i);
-        }
+        ArrayDataset[] sets = new ArrayDataset[2];
+        for (int s = 0; s < 2; s++)
+            sets[s] = decode(classes, images.get(s), labels.get(s).stream().mapToInt(Integer::intValue).toArray(), s == 0 ? " train #" : " test #");
         cached = new Splits(sets[0], sets[1]);
         return cached;
+    }
+
+    /** Decodes the 32x32 JPEGs of one split into CHW planes; a bad image is named by split and index. */
+    private static ArrayDataset decode(List<String> classes, List<byte[]> jpegs, int[] labels, String what) throws IOException {
+        int img = 3 * 32 * 32;
+        byte[] px = new byte[jpegs.size() * img];
+        for (int i = 0; i < jpegs.size(); i++) {
+            java.awt.image.BufferedImage bi = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(jpegs.get(i)));
+            if (bi == null || bi.getWidth() != 32 || bi.getHeight() != 32)
+                throw new DataException("[demo] image " + RESOURCE + what + i + (bi == null ? " cannot be decoded" : " is not 32x32"));
+            ImageFolder.toChw(bi, px, i * img);
+        }
+        return new ArrayDataset(px, labels, 3, 32, 32, classes);
     }
 
     private static String line(DataInputStream in) throws IOException {

@@ -166,7 +166,7 @@ public final class ImageFolder {
     }
 
     /** Writes the image as R, G, B planes at {@code off}; reads raster samples so grey and RGB values are exact. */
-    static void toChw(BufferedImage bi, byte[] dst, int off) {
+    public static void toChw(BufferedImage bi, byte[] dst, int off) {
         int h = bi.getHeight(), w = bi.getWidth(), plane = h * w;
         Raster r = bi.getRaster();
         int bands = r.getNumBands();

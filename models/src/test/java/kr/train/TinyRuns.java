@@ -14,7 +14,7 @@ final class TinyRuns {
     private TinyRuns() {}
 
     /** {@code n} 3x8x8 images of 3 classes: a class-coloured square at a random place on noise. */
-    static ByteImages data(int n, long seed) {
+    static kr.data.ArrayDataset data(int n, long seed) {
         Rng r = new Rng(seed);
         byte[] px = new byte[n * 3 * 64];
         int[] labels = new int[n];
@@ -30,7 +30,7 @@ final class TinyRuns {
                     px[(i * 3 + c) * 64 + p] = (byte) v;
                 }
         }
-        return new ByteImages(List.of("r", "g", "b"), 3, 8, 8, px, labels);
+        return new kr.data.ArrayDataset(px, labels, 3, 8, 8, List.of("r", "g", "b"));
     }
 
     static TrainConfig config() {
