@@ -37,10 +37,10 @@ public final class CudaDriver {
     }
 
     private static String probe() {
-        try {
-            Class.forName("jcuda.driver.JCudaDriver");
-        } catch (Throwable e) {
-            return "[cuda] JCuda is not on the class path (org.jcuda:jcuda " + e + ")";
+        try { // present, not initialised: initialising JCudaDriver loads its natives
+            Class.forName("jcuda.driver.JCudaDriver", false, CudaDriver.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return "[cuda] JCuda is not on the class path (org.jcuda:jcuda): " + e;
         }
         int rc;
         try {
@@ -48,7 +48,8 @@ public final class CudaDriver {
             rc = JCudaDriver.cuInit(0);
         } catch (Throwable e) { // UnsatisfiedLinkError: the natives, or the libcuda.so.1 they link against
             String m = String.valueOf(e.getMessage());
-            if (m.contains("libcuda")) return "[cuda] no CUDA driver: " + firstLine(m) + " (install the NVIDIA driver; libcuda.so.1 must be on the library path)";
+            int i = m.indexOf("libcuda");
+            if (i >= 0) return "[cuda] no CUDA driver: " + firstLine(m.substring(i)) + " (install the NVIDIA driver; libcuda.so.1 must be on the library path)";
             return "[cuda] no CUDA driver: the JCuda natives did not load (" + e.getClass().getSimpleName() + ": " + firstLine(m)
                     + "); org.jcuda:jcuda-natives must match this OS (linux-x86_64) and libcuda.so.1 must be present";
         }
