@@ -94,6 +94,11 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return device;
     }
 
+    @Override
+    public String toString() {
+        return "cuda backend on " + ctx + "; GEMM: " + gemmPath + "; TF32 " + (tf32() ? "on" : "off");
+    }
+
     /** Which GEMM runs: "cuBLAS (...)" or "own kernels (...)" with the reason. */
     public String gemmPath() {
         return gemmPath;

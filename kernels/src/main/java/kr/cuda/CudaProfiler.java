@@ -31,16 +31,17 @@ public final class CudaProfiler implements ProfileSession {
     private final CUevent origin = new CUevent();
     private final List<Mark> marks = new ArrayList<>();
     private final List<Span> spans = new ArrayList<>();
-    private final long wallStart = System.nanoTime();
+    private long wallStart;
     private long wallNanos = -1;
 
     private CudaProfiler(CudaBackend backend, boolean trace) {
         this.backend = backend;
         this.trace = trace;
-        backend.context().makeCurrent();
+        backend.synchronize(); // work queued before the session is not its wall time
         check("profile", "cuEventCreate", JCudaDriver.cuEventCreate(origin, 0));
         check("profile", "cuEventRecord", JCudaDriver.cuEventRecord(origin, backend.context().stream()));
         backend.launcher().profiler(this);
+        wallStart = System.nanoTime();
     }
 
     /** Starts timing every launch of {@code backend} until {@link #close()}. */
