@@ -95,18 +95,25 @@ extern "C" __global__ void where_f32(float* y, const float* c, Layout lc, const 
     KR_FOR(i, n) y[i] = c[kr_at(lc, i)] != 0.f ? a[kr_at(la, i)] : b[kr_at(lb, i)];
 }
 
-// ---- in place (gradient accumulation, running statistics) ----
+// ---- in place (gradient accumulation, running statistics; f64 for BatchNorm's num_batches_tracked) ----
 
-extern "C" __global__ void add_into_f32(float* dst, Layout ld, const float* src, Layout ls, int n, float alpha) {
+template <typename T>
+__device__ __forceinline__ void add_into_impl(T* dst, const Layout& ld, const T* src, const Layout& ls, int n, T alpha) {
     KR_FOR(i, n) {
         int k = kr_at(ld, i);
         dst[k] = dst[k] + alpha * src[kr_at(ls, i)];
     }
 }
 
-extern "C" __global__ void scale_f32(float* dst, Layout ld, int n, float alpha) {
+template <typename T>
+__device__ __forceinline__ void scale_impl(T* dst, const Layout& ld, int n, T alpha) {
     KR_FOR(i, n) {
         int k = kr_at(ld, i);
         dst[k] = dst[k] * alpha;
     }
 }
+
+extern "C" __global__ void add_into_f32(float* dst, Layout ld, const float* src, Layout ls, int n, float alpha) { add_into_impl(dst, ld, src, ls, n, alpha); }
+extern "C" __global__ void add_into_f64(double* dst, Layout ld, const double* src, Layout ls, int n, double alpha) { add_into_impl(dst, ld, src, ls, n, alpha); }
+extern "C" __global__ void scale_f32(float* dst, Layout ld, int n, float alpha) { scale_impl(dst, ld, n, alpha); }
+extern "C" __global__ void scale_f64(double* dst, Layout ld, int n, double alpha) { scale_impl(dst, ld, n, alpha); }

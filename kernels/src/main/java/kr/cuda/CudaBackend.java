@@ -25,7 +25,8 @@ import kr.engine.backend.UnaryOp;
 /**
  * The CUDA backend: every {@link Backend} kernel on one GPU, float32 (float64 tensors can be
  * created, copied, cast and transferred; arithmetic on them fails with
- * {@code [cuda op] float64 is not supported on cuda}). Kernels come from the PTX modules built from
+ * {@code [cuda op] float64 is not supported on cuda}; accumulation (addInto, scaleInPlace) takes both,
+ * for BatchNorm's float64 batch counter). Kernels come from the PTX modules built from
  * {@code kernels/src/main/cuda} (see NOTES.md there for each design); strided and broadcast inputs
  * are read in place through a Layout argument, or materialised by the copy kernel where a kernel
  * wants dense data (convolution, pooling, normalisation). Device memory comes from a
@@ -201,7 +202,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     private void requireF32(String op, Tensor... ts) {
         for (Tensor t : ts)
             if (t != null && t.dtype() != DType.F32)
-                throw new UnsupportedOperationException("[cuda " + op + "] float64 is not supported on cuda (only creation, copies, casts and transfers are);"
+                throw new UnsupportedOperationException("[cuda " + op + "] float64 is not supported on cuda (only creation, copies, casts, transfers and accumulation are);"
                         + " cast to float32 first");
     }
 
@@ -841,18 +842,20 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public void addInto(Tensor dst, Tensor src, double alpha) {
-        requireF32("add_into", dst, src);
+        if (dst.dtype() != src.dtype())
+            throw new IllegalArgumentException("[cuda add_into] " + dst.dtype() + " destination and " + src.dtype() + " source: cast first");
         int n = dst.numel();
-        if (n > 0)
-            run("add_into", "elementwise", "add_into_f32", n,
-                    new Args().ptr(st("add_into", dst)).ints(layout(dst, dst.shape())).ptr(st("add_into", src)).ints(layout(src, dst.shape())).i(n).f((float) alpha));
+        if (n == 0) return;
+        Args a = new Args().ptr(st("add_into", dst)).ints(layout(dst, dst.shape())).ptr(st("add_into", src)).ints(layout(src, dst.shape())).i(n);
+        run("add_into", "elementwise", "add_into_" + tn(dst.dtype()), n, dst.dtype() == DType.F32 ? a.f((float) alpha) : a.d(alpha));
     }
 
     @Override
     public void scaleInPlace(Tensor dst, double alpha) {
-        requireF32("scale", dst);
         int n = dst.numel();
-        if (n > 0) run("scale", "elementwise", "scale_f32", n, new Args().ptr(st("scale", dst)).ints(layout(dst, dst.shape())).i(n).f((float) alpha));
+        if (n == 0) return;
+        Args a = new Args().ptr(st("scale", dst)).ints(layout(dst, dst.shape())).i(n);
+        run("scale", "elementwise", "scale_" + tn(dst.dtype()), n, dst.dtype() == DType.F32 ? a.f((float) alpha) : a.d(alpha));
     }
 
     private static void requireDense(String op, Tensor... ts) {

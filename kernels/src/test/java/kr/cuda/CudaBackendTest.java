@@ -105,6 +105,9 @@ class CudaBackendTest {
         Tensor d = Tensor.of(new double[] {1, 2}).to(CUDA);
         UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class, () -> be.unary(UnaryOp.EXP, d));
         assertTrue(u.getMessage().startsWith("[cuda unary.exp] float64 is not supported on cuda"), u.getMessage());
+        be.addInto(d, Tensor.of(new double[] {0.5, 0.25}).to(CUDA), 2.0); // float64 accumulation works (BatchNorm's batch counter)
+        be.scaleInPlace(d, 2.0);
+        assertArrayEquals(new double[] {4, 5}, d.toDoubleArray());
         IllegalArgumentException w = assertThrows(IllegalArgumentException.class, () -> be.unary(UnaryOp.NEG, Tensor.zeros(2)));
         assertEquals("[cuda unary.neg] expected a tensor on cuda:0 but got one on cpu", w.getMessage());
     }

@@ -27,7 +27,7 @@ class PtxResourcesTest {
     /** Family -> kernels launched from CudaBackend (the names built from parts are spelled out). */
     static final Map<String, List<String>> LAUNCHED = new TreeMap<>(Map.of(
             "elementwise", List.of("copy_f32_f32", "copy_f64_f64", "copy_f64_f32", "copy_f32_f64", "fill_f32", "fill_f64", "unary_f32",
-                    "relu_backward_f32", "pow_f32", "binary_f32", "compare_f32", "where_f32", "add_into_f32", "scale_f32"),
+                    "relu_backward_f32", "pow_f32", "binary_f32", "compare_f32", "where_f32", "add_into_f32", "add_into_f64", "scale_f32", "scale_f64"),
             "reduce", List.of("reduce_warp_f32", "reduce_partial_f32", "reduce_finish_f32", "argmax_f32", "sumsq_partial_f32", "first_nonfinite_f32"),
             "softmax", List.of("log_softmax_f32"),
             "batchnorm", List.of("bn_partial_f32", "bn_finish_f32", "bn_apply_f32", "bn_bwd_partial_f32", "bn_bwd_finish_f32", "bn_bwd_apply_f32"),
