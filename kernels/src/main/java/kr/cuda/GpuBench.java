@@ -118,7 +118,7 @@ public final class GpuBench {
             be.sgdStep(x, y, y, 1e-9, 0.9, 0, 0, false, false);
             return null;
         }), 20.0 * n, "GB/s");
-        row("sparse recoding (fused)", s, time(10, () -> be.sparseRecoding(y, x, x, 0.5, 1e-9)), 16.0 * n, "GB/s");
+        row("sparse recoding (fused, + host sum)", s, time(10, () -> be.sparseRecoding(y, x, x, 0.5, 1e-9)), 16.0 * n, "GB/s");
         Tensor bx = Tensor.uniform(r, -1, 1, 128, 64, 32, 32).to(cuda), g = Tensor.full(1.0, kr.engine.DType.F32, cuda, 64),
                 bb = Tensor.full(0.0, kr.engine.DType.F32, cuda, 64);
         row("batch norm fwd", "[128,64,32,32]", time(10, () -> be.batchNorm(bx, g, bb, 1e-5)), 3.0 * 4 * bx.numel(), "GB/s");
