@@ -210,9 +210,12 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return Tensor.wrap(new CudaStorage(device, dtype, Shapes.numel(shape), allocator), shape);
     }
 
-    /** A dense view of {@code t}: t itself when contiguous, else a contiguous copy. */
+    /**
+     * A dense view of {@code t} starting at element 0 of its storage: t itself when it is, else a
+     * contiguous copy (offset views are copied too: kernels then get plain base pointers).
+     */
     private Tensor dense(Tensor t) {
-        return t.isContiguous() ? t : copy(t);
+        return t.isContiguous() && t.offset() == 0 ? t : copy(t);
     }
 
     /** Blocks for a grid-stride loop over n elements. */
