@@ -37,13 +37,28 @@ public final class CachingAllocator<P> {
 
     private final DeviceMemory<P> memory;
     private final String device;
+    private final Runnable reclaim;
+    private final long reclaimEvery;
     private final TreeMap<Long, ArrayDeque<P>> free = new TreeMap<>();
     private final Map<P, Long> live = new HashMap<>();
-    private long inUse, cached, peak, allocations, hits, requests;
+    private long inUse, cached, peak, allocations, hits, requests, sinceReclaim;
 
+    /** An allocator that never asks the garbage collector for memory back (tests). */
     public CachingAllocator(DeviceMemory<P> memory, String device) {
+        this(memory, device, () -> {}, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@code reclaim} makes unreachable storages return their blocks (System.gc(): the Java heap does
+     * not see device memory, so without it dead activations pile up on the device until the heap
+     * happens to fill). It runs after every {@code reclaimEvery} bytes handed out, and when the device
+     * is full, before giving up.
+     */
+    public CachingAllocator(DeviceMemory<P> memory, String device, Runnable reclaim, long reclaimEvery) {
         this.memory = memory;
         this.device = device;
+        this.reclaim = reclaim;
+        this.reclaimEvery = reclaimEvery;
     }
 
     /** The size class of a request: 512 bytes at least, then 4 classes per power of two. */
@@ -54,29 +69,54 @@ public final class CachingAllocator<P> {
         return (bytes + step - 1) / step * step;
     }
 
-    /** A block of at least {@code bytes}; throws {@link CudaException} naming the counters when the device is full even after emptying the cache. */
-    public synchronized Block<P> allocate(long bytes) {
-        if (bytes < 0) throw new IllegalArgumentException("[cuda alloc] negative size " + bytes);
-        long size = roundUp(bytes);
-        requests++;
+    /** A cached block of exactly this class, or a fresh one; null when the device has no room. */
+    private P take(long size) {
         ArrayDeque<P> q = free.get(size);
         P p = q == null ? null : q.pollLast();
         if (p != null) {
             hits++;
             cached -= size;
-        } else {
+            return p;
+        }
+        p = memory.allocate(size);
+        if (p == null && cached > 0) { // full: give the cached blocks of other classes back to the driver and try again
+            emptyCacheLocked();
             p = memory.allocate(size);
-            if (p == null) { // full: give the cached blocks back to the driver and try once more
-                emptyCacheLocked();
-                p = memory.allocate(size);
+        }
+        if (p != null) allocations++;
+        return p;
+    }
+
+    /** A block of at least {@code bytes}; throws {@link CudaException} naming the counters when the device is full even after emptying the cache. */
+    public synchronized Block<P> allocate(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("[cuda alloc] negative size " + bytes);
+        long size = roundUp(bytes);
+        requests++;
+        sinceReclaim += size;
+        if (sinceReclaim >= reclaimEvery) {
+            sinceReclaim = 0;
+            reclaim.run();
+        }
+        P p = take(size);
+        if (p == null) { // dead tensors may still hold memory: collect them, let their Cleaners return it (wait releases the lock)
+            reclaim.run();
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (p == null && System.nanoTime() < deadline) {
+                try {
+                    wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                p = take(size);
             }
-            if (p == null) {
-                long[] info = memory.info();
-                throw new CudaException(String.format(Locale.ROOT, "[cuda alloc] out of memory on %s allocating %s (%d bytes requested)%s; allocator: %s."
-                        + " Reduce the batch size or free tensors (the cache was emptied and the allocation retried)", device, mib(size), bytes,
-                        info == null ? "" : String.format(Locale.ROOT, "; the driver reports %s free of %s", mib(info[0]), mib(info[1])), statsLocked()));
-            }
-            allocations++;
+        }
+        if (p == null) {
+            long[] info = memory.info();
+            throw new CudaException(String.format(Locale.ROOT, "[cuda alloc] out of memory on %s allocating %s (%d bytes requested)%s; allocator: %s."
+                    + " Reduce the batch size or free tensors (the cache was emptied, unreachable tensors collected and the allocation retried)", device,
+                    mib(size), bytes, info == null ? "" : String.format(Locale.ROOT, "; the driver reports %s free of %s", mib(info[0]), mib(info[1])),
+                    statsLocked()));
         }
         live.put(p, size);
         inUse += size;
@@ -91,6 +131,7 @@ public final class CachingAllocator<P> {
         inUse -= size;
         cached += size;
         free.computeIfAbsent(size, k -> new ArrayDeque<>()).addLast(b.ptr());
+        notifyAll(); // an allocation may be waiting for blocks to come back
     }
 
     /** Frees every cached block (blocks in use stay). */

@@ -60,7 +60,9 @@ public final class CudaBackend implements Backend, AutoCloseable {
         if (device.kind() != Device.Kind.CUDA) throw new IllegalArgumentException("[cuda] not a CUDA device: " + device);
         this.device = device;
         this.ctx = CudaContext.open(device.index());
-        this.allocator = new CachingAllocator<>(new DriverMemory(ctx), device.toString());
+        // the Java heap does not see device memory: collect dead tensors after every quarter of the device handed out
+        long every = Long.getLong("kr.cuda.gcEveryMiB", ctx.totalMemory() / 4 / 1048576) * 1048576;
+        this.allocator = new CachingAllocator<>(new DriverMemory(ctx), device.toString(), System::gc, Math.max(every, 64L << 20));
         this.launcher = new Launcher(ctx);
         CublasGemm cb = null;
         String path;

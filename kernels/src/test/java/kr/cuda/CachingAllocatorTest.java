@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /** The allocator's bookkeeping on a fake device memory (no GPU needed). */
+@SuppressWarnings("unchecked")
 class CachingAllocatorTest {
     /** A device of {@code capacity} bytes handing out increasing addresses. */
     static final class FakeMemory implements DeviceMemory<Long> {
@@ -103,6 +104,39 @@ class CachingAllocatorTest {
         assertTrue(m.startsWith("[cuda alloc] out of memory on cuda:0 allocating 3.0 MiB (3145728 bytes requested)"), m);
         assertTrue(m.contains("the driver reports 0.5 MiB free of 1.0 MiB"), m);
         assertTrue(m.contains("in use 0.5 MiB"), m);
+    }
+
+    @Test
+    void aFullDeviceAsksTheCollectorAndWaitsForBlocksToComeBack() {
+        FakeMemory mem = new FakeMemory(4096);
+        CachingAllocator<Long>[] ref = new CachingAllocator[1];
+        CachingAllocator.Block<Long>[] dead = new CachingAllocator.Block[1];
+        int[] reclaims = {0};
+        // the "collector": another thread returns the dead block a little later, as a Cleaner would
+        ref[0] = new CachingAllocator<>(mem, "cuda:0", () -> {
+            reclaims[0]++;
+            new Thread(() -> {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                ref[0].release(dead[0]);
+            }).start();
+        }, Long.MAX_VALUE);
+        dead[0] = ref[0].allocate(4096);
+        var b = ref[0].allocate(4096); // waits for the release, then takes the block from the cache
+        assertEquals(dead[0].ptr(), b.ptr());
+        assertEquals(1, reclaims[0]);
+        assertEquals(1, ref[0].stats().cacheHits());
+    }
+
+    @Test
+    void theCollectorRunsAfterEveryThresholdOfBytes() {
+        int[] reclaims = {0};
+        CachingAllocator<Long> a = new CachingAllocator<>(new FakeMemory(1 << 30), "cuda:0", () -> reclaims[0]++, 1 << 20);
+        for (int i = 0; i < 10; i++) a.release(a.allocate(512 * 1024));
+        assertEquals(5, reclaims[0]);
     }
 
     @Test
