@@ -77,20 +77,24 @@ public final class Launcher implements AutoCloseable {
         CUmodule m = modules.get(family);
         if (m != null) return m;
         int cc = ctx.computeCapability();
-        for (int arch : ARCHS) {
+        StringBuilder failures = new StringBuilder();
+        for (int arch : ARCHS) { // the newest variant this device runs; an older one if its JIT fails
             if (arch > cc) continue;
             byte[] ptx = resource("/kr/cuda/ptx/" + family + ".compute_" + arch + ".ptx");
             if (ptx == null) continue;
             ctx.makeCurrent();
             m = new CUmodule();
             int rc = JCudaDriver.cuModuleLoadData(m, ptx);
-            if (rc != CUresult.CUDA_SUCCESS)
-                throw new CudaException("[cuda " + op + "] loading PTX module " + family + ".compute_" + arch + " failed: " + CUresult.stringFor(rc) + hint(rc)
-                        + jitLog(ptx));
+            if (rc != CUresult.CUDA_SUCCESS) {
+                failures.append("; ").append(family).append(".compute_").append(arch).append(": ").append(CUresult.stringFor(rc)).append(hint(rc)).append(jitLog(ptx));
+                continue;
+            }
+            if (failures.length() > 0) System.err.println("[cuda] loaded " + family + ".compute_" + arch + " after failures" + failures);
             modules.put(family, m);
             moduleArch.put(family, "compute_" + arch);
             return m;
         }
+        if (failures.length() > 0) throw new CudaException("[cuda " + op + "] loading the PTX of kernel family '" + family + "' failed" + failures);
         throw new CudaException("[cuda " + op + "] no PTX for kernel family '" + family + "' runs on sm_" + cc
                 + " (kr ships compute_75 and newer under kr/cuda/ptx; is the kr-kernels jar complete?)");
     }
