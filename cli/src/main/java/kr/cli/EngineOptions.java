@@ -18,6 +18,12 @@ final class EngineOptions {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
+    /** Same as -Dkr.tf32=true: set while parsing, before any CUDA kernel runs. */
+    @Option(names = "--tf32", description = "cuda: matmul and convolutions on TF32 tensor cores (sm_80+; faster, ~1e-3 relative error).")
+    void tf32(boolean on) {
+        if (on) System.setProperty("kr.tf32", "true");
+    }
+
     /**
      * Sets the thread count and default CPU backend; returns the effective ones. The thread count
      * is read once, when the compute pool starts, so this must run before the first tensor operation.

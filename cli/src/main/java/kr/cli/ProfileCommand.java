@@ -7,7 +7,9 @@ import java.util.concurrent.Callable;
 import kr.engine.Device;
 import kr.engine.Rng;
 import kr.engine.Tensor;
-import kr.engine.backend.Profiler;
+import kr.engine.backend.Backends;
+import kr.cuda.ProfileSession;
+import kr.cuda.Profiling;
 import kr.io.AtomicFiles;
 import kr.models.Classifier;
 import kr.nn.F;
@@ -23,7 +25,8 @@ import picocli.CommandLine.ParentCommand;
         description = {"Profile training steps of a model on random data: a table per kernel (calls, total ms, mean us, share of",
             "the step) and a Chrome trace (open in Perfetto or chrome://tracing).", ""},
         footerHeading = "%nExamples:%n",
-        footer = {"  kr profile --model resnet20", "  kr profile --model resnet8x4 --batch-size 64 --steps 5 --out results/profile-r8x4"})
+        footer = {"  kr profile --model resnet20", "  kr profile --model resnet8x4 --batch-size 64 --steps 5 --out results/profile-r8x4",
+            "  kr profile --model resnet20 --device cuda --out results/profile-cuda   (GPU time per kernel launch, CUDA events)"})
 final class ProfileCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -63,9 +66,10 @@ final class ProfileCommand implements Callable<Integer> {
         for (int i = 0; i < warmup; i++) step(net, opt, x, y);
         String table;
         double ms;
-        try (Profiler p = Profiler.start(device, out != null)) {
+        try (ProfileSession p = Profiling.start(device, out != null)) { // CPU: a proxy backend; cuda: CUDA events per launch
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) step(net, opt, x, y);
+            p.synchronize(); // device kernels run asynchronously
             ms = (System.nanoTime() - t0) / 1e6 / steps;
             p.close();
             table = p.table();
@@ -74,8 +78,9 @@ final class ProfileCommand implements Callable<Integer> {
                 p.writeChromeTrace(out.resolve("trace.json"));
             }
         }
-        String head = String.format(Locale.ROOT, "%s, batch %d, %d step(s) after %d warm-up, backend %s, %d thread(s): %.1f ms per step (profiled)%n",
-                model, batch, steps, warmup, e.backend(), e.threads(), ms);
+        String backend = device.kind() == Device.Kind.CPU ? e.backend() + ", " + e.threads() + " thread(s)" : device + " " + Backends.of(device);
+        String head = String.format(Locale.ROOT, "%s, batch %d, %d step(s) after %d warm-up, backend %s: %.1f ms per step (profiled)%n",
+                model, batch, steps, warmup, backend, ms);
         main.out.print(head + table);
         if (out != null) {
             AtomicFiles.writeString(out.resolve("profile.txt"), head + table);

@@ -62,6 +62,16 @@ public final class Backends {
         return r;
     }
 
+    /**
+     * Providers for a device kind that are present but cannot run here, each with its reason (e.g.
+     * cuda without a driver), so that tests and tools can say why instead of silently skipping.
+     */
+    public static Map<String, String> unavailable(Device.Kind kind) {
+        Map<String, String> r = new java.util.LinkedHashMap<>();
+        for (BackendProvider p : PROVIDERS) if (p.deviceKind() == kind && !p.available()) r.put(p.name(), p.unavailableReason());
+        return r;
+    }
+
     /** Makes the CPU backend {@code name} current on this thread until the scope closes. */
     public static Scope use(String name) {
         Backend prev = CPU_OVERRIDE.get();

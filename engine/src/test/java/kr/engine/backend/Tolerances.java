@@ -16,7 +16,11 @@ public enum Tolerances {
     NORM(2e-6, 2e-5, "batchNorm forward/backward: float32 statistics over N*H*W, 1/sqrt(var+eps) amplifies the variance error"),
     SOFTMAX(2e-6, 2e-6, "logSoftmax: float32 max, a sum of exps (few-ulp exp) and a log, subtracted from inputs of order 10"),
     UPDATE(5e-7, 2e-6, "addInto/scaleInPlace/sgd/adam: a few float32 ops on O(1) terms (alpha, lr rounded to float32); results may cancel"),
-    END_TO_END(1e-4, 1e-3, "forward+backward of a small network: float32 errors of every kernel compound through ~20 ops");
+    END_TO_END(1e-4, 1e-3, "forward+backward of a small network: float32 errors of every kernel compound through ~20 ops"),
+    TF32(3e-2, 1e-2, "matmul/conv2d on TF32 tensor cores (cuda, -Dkr.tf32=true): operands rounded to 10-bit mantissas (2^-11 each), float32 sums;"
+            + " ~sqrt(K)*2^-10*|a||b| for K <= 256 O(1) terms, up to 4 sigma"),
+    STEP_FP32(1e-4, 1e-3, "a whole ResNet-20 training step, cuda float32 vs CPU float32 (loss, every parameter gradient): two summation orders"
+            + " of float32 convolutions and batch statistics, ~1e-6 relative, propagated through 20 layers");
 
     public final double atol;
     public final double rtol;

@@ -1,0 +1,25 @@
+package kr.engine.backend;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The conformance suite's convolution cases on each cuda algorithm in turn (kr.cuda.conv=gemm
+ * forces implicit GEMM even for depthwise, direct forces the direct kernels for every conv), so
+ * both stay correct whichever the automatic choice picks. Skipped, with the reason, without a GPU.
+ */
+class CudaConvPathsTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"gemm", "direct"})
+    void conv2dOnEachPath(String mode) {
+        BackendConformanceTest.Target t = CudaBackendConformanceTest.targets().findFirst().orElseThrow();
+        String before = System.getProperty("kr.cuda.conv");
+        System.setProperty("kr.cuda.conv", mode);
+        try {
+            new CudaBackendConformanceTest().conv2d(t);
+        } finally {
+            if (before == null) System.clearProperty("kr.cuda.conv");
+            else System.setProperty("kr.cuda.conv", before);
+        }
+    }
+}
