@@ -4,11 +4,14 @@
 // and sums M*(W - A)^2 into per-block partials (double; the host adds them in block order, so the
 // logged value is deterministic). No temporaries. sparse_recoding_sgd_f32 also applies the SGD
 // momentum update to W in the same pass (the penalty is computed from W before the update).
+// sparse_recoding_dev_f32 reads beta from device memory and leaves its partials there (for
+// step.cu's sum_partials_f64): the variant a captured CUDA graph runs, with no host round trip.
 // thr is the smallest float >= the double threshold, so |a| >= thr exactly when |a| >= threshold.
 #include "kr_common.cuh"
 
-extern "C" __global__ void sparse_recoding_f32(double* partial, float* grad, const float* w, Layout lw, const float* prior, Layout la,
-        int n, float thr, double beta) {
+// The shared pass: gradient update in place, returns this block's sum of M*(W - A)^2 (valid in thread 0).
+__device__ __forceinline__ double kr_recode(float* grad, const float* w, const Layout& lw, const float* prior, const Layout& la, int n,
+        float thr, double beta) {
     double acc = 0.0;
     KR_FOR(i, n) {
         float a = prior[kr_at(la, i)];
@@ -18,7 +21,18 @@ extern "C" __global__ void sparse_recoding_f32(double* partial, float* grad, con
             acc += d * d;
         }
     }
-    acc = kr_block_sum(acc);
+    return kr_block_sum(acc);
+}
+
+extern "C" __global__ void sparse_recoding_f32(double* partial, float* grad, const float* w, Layout lw, const float* prior, Layout la,
+        int n, float thr, double beta) {
+    double acc = kr_recode(grad, w, lw, prior, la, n, thr, beta);
+    if (threadIdx.x == 0) partial[blockIdx.x] = acc;
+}
+
+extern "C" __global__ void sparse_recoding_dev_f32(double* partial, float* grad, const float* w, Layout lw, const float* prior, Layout la,
+        int n, float thr, const double* beta) {
+    double acc = kr_recode(grad, w, lw, prior, la, n, thr, beta[0]);
     if (threadIdx.x == 0) partial[blockIdx.x] = acc;
 }
 
@@ -35,13 +49,7 @@ extern "C" __global__ void sparse_recoding_sgd_f32(double* partial, float* grad,
             grad[i] = (float) g;
             acc += d * d;
         }
-        double u = g + wd * wv;
-        if (momentum != 0.0) {
-            double b = first ? u : momentum * (double) buf[i] + (1.0 - dampening) * u;
-            buf[i] = (float) b;
-            u = nesterov ? u + momentum * b : b;
-        }
-        w[i] = (float) (wv - lr * u);
+        kr_sgd_update(w, buf, i, g, lr, momentum, dampening, wd, nesterov, first);
     }
     acc = kr_block_sum(acc);
     if (threadIdx.x == 0) partial[blockIdx.x] = acc;

@@ -55,3 +55,19 @@ __device__ __forceinline__ float kr_max(float a, float b) {
     if (isnan(b)) return b;
     return b > a ? b : a;
 }
+
+// One SGD element update with torch.optim.SGD's semantics (L2 weight decay, momentum with
+// dampening, Nesterov; on the first step the buffer starts as the gradient), arithmetic in double,
+// each stored value rounded once. buf is unused when momentum is 0. Shared by sgd_step_f32,
+// sparse_recoding_sgd_f32 and the multi-tensor sgd_multi_f32, so all three round alike.
+__device__ __forceinline__ void kr_sgd_update(float* p, float* buf, int i, double g, double lr, double momentum, double dampening,
+        double wd, int nesterov, int first) {
+    double pv = (double) p[i];
+    double d = g + wd * pv;
+    if (momentum != 0.0) {
+        double b = first ? d : momentum * (double) buf[i] + (1.0 - dampening) * d;
+        buf[i] = (float) b;
+        d = nesterov ? d + momentum * b : b;
+    }
+    p[i] = (float) (pv - lr * d);
+}

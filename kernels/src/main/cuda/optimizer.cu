@@ -7,16 +7,7 @@
 
 extern "C" __global__ void sgd_step_f32(float* p, float* buf, const float* g, Layout lg, int n, double lr, double momentum,
         double dampening, double wd, int nesterov, int first) {
-    KR_FOR(i, n) {
-        double pv = (double) p[i];
-        double d = (double) g[kr_at(lg, i)] + wd * pv;
-        if (momentum != 0.0) {
-            double b = first ? d : momentum * (double) buf[i] + (1.0 - dampening) * d;
-            buf[i] = (float) b;
-            d = nesterov ? d + momentum * b : b;
-        }
-        p[i] = (float) (pv - lr * d);
-    }
+    KR_FOR(i, n) kr_sgd_update(p, buf, i, (double) g[kr_at(lg, i)], lr, momentum, dampening, wd, nesterov, first);
 }
 
 // bc1 = 1 - beta1^step, bc2 = 1 - beta2^step, computed on the host.
@@ -33,4 +24,23 @@ extern "C" __global__ void adam_step_f32(float* p, float* m, float* v, const flo
         v[i] = (float) vi;
         p[i] = (float) (pv - lr / bc1 * mi / (sqrt(vi) / sbc2 + eps));
     }
+}
+
+// Multi-tensor SGD: every parameter of a model in one launch (instead of one per parameter).
+// ptrs holds 2 addresses per parameter (p, and its momentum buffer or 0 without momentum); meta
+// holds 3 ints per parameter (element count, first-step flag, offset of its gradient in the flat
+// gradient buffer g); chunks holds (parameter, start element) pairs, one per block, each block
+// updating elements [start, start + chunk) of its parameter. The learning rate is read from device
+// memory (lr[0]), so a CUDA graph that captured this launch follows the schedule when the host
+// rewrites lr between replays. Dense p, buf and g.
+extern "C" __global__ void sgd_multi_f32(float* const* ptrs, const int* meta, const int* chunks, const float* g, int chunk, const double* lr,
+        double momentum, double dampening, double wd, int nesterov) {
+    int t = chunks[2 * blockIdx.x], start = chunks[2 * blockIdx.x + 1];
+    float* p = ptrs[2 * t];
+    float* buf = ptrs[2 * t + 1];
+    int end = min(meta[3 * t], start + chunk), first = meta[3 * t + 1];
+    const float* gt = g + meta[3 * t + 2];
+    double rate = lr[0];
+    for (int i = start + (int) threadIdx.x; i < end; i += blockDim.x)
+        kr_sgd_update(p, buf, i, (double) gt[i], rate, momentum, dampening, wd, nesterov, first);
 }

@@ -12,7 +12,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 res="$here/../resources/kr/cuda/ptx"
 mode="${1:-check}"
-FAMILIES="elementwise reduce softmax batchnorm pooling optimizer kr gemm conv"
+FAMILIES="elementwise reduce softmax batchnorm pooling optimizer kr step gemm conv"
 TENSOR_CORE_FAMILIES="gemm conv"
 NVCC="${NVCC:-nvcc}"
 

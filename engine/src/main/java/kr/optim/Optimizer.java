@@ -52,6 +52,11 @@ public abstract class Optimizer {
 
     protected abstract void update(int index, Tensor p, Tensor g);
 
+    /** Counts an update applied outside {@link #step()} (a fused GPU kernel, a replayed CUDA graph), for checkpoints. */
+    public void countStep() {
+        steps++;
+    }
+
     public void zeroGrad() {
         for (Tensor p : params) p.zeroGrad();
     }

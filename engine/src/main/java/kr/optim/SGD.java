@@ -32,6 +32,39 @@ public class SGD extends Optimizer {
         this.buffers = new Tensor[this.params.size()];
     }
 
+    public double momentum() {
+        return momentum;
+    }
+
+    public double dampening() {
+        return dampening;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    public boolean nesterov() {
+        return nesterov;
+    }
+
+    /** The momentum buffer of parameter {@code i} (null before its first update, and without momentum). */
+    public Tensor momentumBuffer(int i) {
+        return buffers[i];
+    }
+
+    /**
+     * Creates parameter {@code i}'s momentum buffer (zeros, as its first update would) unless it
+     * exists or there is no momentum; true when it was created now, i.e. the next update of
+     * parameter {@code i} is its first (the buffer then starts as the gradient). For fused updates
+     * outside {@link #step()}, e.g. one kernel over all parameters on a GPU.
+     */
+    public boolean ensureMomentumBuffer(int i) {
+        if (momentum == 0 || buffers[i] != null) return false;
+        buffers[i] = Tensor.zerosLike(params.get(i));
+        return true;
+    }
+
     @Override
     protected void update(int i, Tensor p, Tensor g) {
         boolean first = false;

@@ -17,21 +17,64 @@ import java.util.TreeMap;
  * {@link CudaStorage}). Reuse is safe without synchronising the device because every kernel runs on
  * the backend's one stream: work that used a block was enqueued before any work that reuses it.
  *
+ * <p><b>Private pools (CUDA graphs).</b> A captured graph bakes the device addresses of every buffer
+ * its kernels touch; each replay writes them again. So while a graph is captured, allocations come
+ * from a {@link Pool} ({@link #beginPool}): its own free blocks, else fresh ones from the driver,
+ * never the shared cache (whose blocks eager code would reuse under the graph). Blocks released
+ * afterwards go back to their pool, not to the shared cache, and stay reserved for the graph's
+ * replays until {@link #closePool} (the graph is destroyed): then the free ones join the shared
+ * cache and the ones still held join it when released. While a pool is active the allocator never
+ * frees driver memory (cuMemFree is not allowed during a capture); when the device is full it fails.
+ *
  * <pre>{@code
  * var a = new CachingAllocator<>(memory, "cuda:0");
  * var b = a.allocate(1 << 20); a.release(b); a.allocate(1 << 20); // a cache hit
+ * var pool = a.newPool("step"); a.beginPool(pool); ...capture...; a.endPool(); ... a.closePool(pool);
  * }</pre>
  */
 public final class CachingAllocator<P> {
     /** One block handed out: its pointer and its size class in bytes. */
     public record Block<P>(P ptr, long bytes) {}
 
-    /** Counters: bytes handed out now, bytes cached (free) now, peak handed out, raw allocations, cache hits, requests. */
-    public record Stats(long inUse, long cached, long peak, long allocations, long cacheHits, long requests) {
+    /**
+     * Counters: bytes handed out now, bytes cached (free, shared) now, peak handed out, raw allocations,
+     * cache hits, requests, and bytes owned by open private pools (free or handed out).
+     */
+    public record Stats(long inUse, long cached, long peak, long allocations, long cacheHits, long requests, long pooled) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "in use %s, cached %s, peak %s, %d cuMemAlloc, %d cache hits of %d requests", mib(inUse),
-                    mib(cached), mib(peak), allocations, cacheHits, requests);
+            return String.format(Locale.ROOT, "in use %s, cached %s, peak %s, %d cuMemAlloc, %d cache hits of %d requests%s", mib(inUse),
+                    mib(cached), mib(peak), allocations, cacheHits, requests, pooled == 0 ? "" : ", graph pools " + mib(pooled));
+        }
+    }
+
+    /**
+     * Blocks reserved for one captured CUDA graph (see the class comment). Created by
+     * {@link #newPool}; all its state is guarded by the allocator's lock.
+     */
+    public static final class Pool<P> {
+        private final String name;
+        private final TreeMap<Long, ArrayDeque<P>> free = new TreeMap<>();
+        private long owned, freeBytes;
+        private boolean closed;
+
+        private Pool(String name) {
+            this.name = name;
+        }
+
+        /** Bytes of device memory this pool holds (free or handed out). */
+        public long ownedBytes() {
+            return owned;
+        }
+
+        /** Bytes of this pool's blocks that are free now (only its own graph's capture takes them). */
+        public long freeBytes() {
+            return freeBytes;
+        }
+
+        @Override
+        public String toString() {
+            return "graph pool '" + name + "' (" + mib(owned) + ", " + mib(freeBytes) + " free" + (closed ? ", closed" : "") + ")";
         }
     }
 
@@ -41,7 +84,10 @@ public final class CachingAllocator<P> {
     private final long reclaimEvery;
     private final TreeMap<Long, ArrayDeque<P>> free = new TreeMap<>();
     private final Map<P, Long> live = new HashMap<>();
-    private long inUse, cached, peak, allocations, hits, requests, sinceReclaim;
+    /** Blocks owned by open pools, free or handed out. */
+    private final Map<P, Pool<P>> pooledBlocks = new HashMap<>();
+    private Pool<P> active;
+    private long inUse, cached, peak, allocations, hits, requests, sinceReclaim, pooled;
 
     /** An allocator that never asks the garbage collector for memory back (tests). */
     public CachingAllocator(DeviceMemory<P> memory, String device) {
@@ -71,6 +117,22 @@ public final class CachingAllocator<P> {
 
     /** A cached block of exactly this class, or a fresh one; null when the device has no room. */
     private P take(long size) {
+        if (active != null) { // capturing: the pool's own blocks or fresh ones, never the shared cache, never a cuMemFree
+            P p = poll(active.free, size);
+            if (p != null) {
+                hits++;
+                active.freeBytes -= size;
+                return p;
+            }
+            p = memory.allocate(size);
+            if (p != null) {
+                allocations++;
+                active.owned += size;
+                pooled += size;
+                pooledBlocks.put(p, active);
+            }
+            return p;
+        }
         ArrayDeque<P> q = free.get(size);
         P p = q == null ? null : q.pollLast();
         if (p != null) {
@@ -114,9 +176,11 @@ public final class CachingAllocator<P> {
         if (p == null) {
             long[] info = memory.info();
             throw new CudaException(String.format(Locale.ROOT, "[cuda alloc] out of memory on %s allocating %s (%d bytes requested)%s; allocator: %s."
-                    + " Reduce the batch size or free tensors (the cache was emptied, unreachable tensors collected and the allocation retried)", device,
-                    mib(size), bytes, info == null ? "" : String.format(Locale.ROOT, "; the driver reports %s free of %s", mib(info[0]), mib(info[1])),
-                    statsLocked()));
+                    + " Reduce the batch size or free tensors (%s)", device, mib(size), bytes,
+                    info == null ? "" : String.format(Locale.ROOT, "; the driver reports %s free of %s", mib(info[0]), mib(info[1])), statsLocked(),
+                    active == null ? "the cache was emptied, unreachable tensors collected and the allocation retried"
+                            : "while capturing a CUDA graph into " + active + ", which cannot return cached memory to the driver;"
+                                    + " run with -Dkr.cuda.graphs=false to train without graphs"));
         }
         live.put(p, size);
         inUse += size;
@@ -124,14 +188,63 @@ public final class CachingAllocator<P> {
         return new Block<>(p, size);
     }
 
-    /** Returns a block to the cache (not to the driver). */
+    private static <P> P poll(TreeMap<Long, ArrayDeque<P>> lists, long size) {
+        ArrayDeque<P> q = lists.get(size);
+        return q == null ? null : q.pollLast();
+    }
+
+    /** Returns a block to the cache (not to the driver): to its pool's free list when a graph pool owns it. */
     public synchronized void release(Block<P> b) {
         Long size = live.remove(b.ptr());
         if (size == null) throw new IllegalStateException("[cuda alloc] block released twice or never allocated here (" + mib(b.bytes()) + ")");
         inUse -= size;
-        cached += size;
-        free.computeIfAbsent(size, k -> new ArrayDeque<>()).addLast(b.ptr());
+        Pool<P> pool = pooledBlocks.get(b.ptr());
+        if (pool != null) {
+            pool.freeBytes += size;
+            pool.free.computeIfAbsent(size, k -> new ArrayDeque<>()).addLast(b.ptr());
+        } else {
+            cached += size;
+            free.computeIfAbsent(size, k -> new ArrayDeque<>()).addLast(b.ptr());
+        }
         notifyAll(); // an allocation may be waiting for blocks to come back
+    }
+
+    /** A new, empty private pool for one graph (it holds nothing until {@link #beginPool}). */
+    public synchronized Pool<P> newPool(String name) {
+        return new Pool<>(name);
+    }
+
+    /** From now until {@link #endPool}, every allocation is served from {@code pool} (see the class comment). */
+    public synchronized void beginPool(Pool<P> pool) {
+        if (active != null) throw new IllegalStateException("[cuda alloc] " + active + " is already active: captures do not nest");
+        if (pool.closed) throw new IllegalStateException("[cuda alloc] " + pool + " was closed");
+        active = pool;
+    }
+
+    /** Allocations go to the shared cache again; the pool keeps its blocks. */
+    public synchronized void endPool() {
+        active = null;
+    }
+
+    /**
+     * The pool's graph is gone: its free blocks join the shared cache now, blocks still held join it
+     * when released. Call only after the device has finished the graph's last replay.
+     */
+    public synchronized void closePool(Pool<P> pool) {
+        if (pool.closed) return;
+        if (active == pool) active = null;
+        pool.closed = true;
+        for (var e : pool.free.entrySet())
+            for (P p : e.getValue()) {
+                pooledBlocks.remove(p);
+                free.computeIfAbsent(e.getKey(), k -> new ArrayDeque<>()).addLast(p);
+                cached += e.getKey();
+            }
+        pool.free.clear();
+        pool.freeBytes = 0;
+        pooled -= pool.owned;
+        pooledBlocks.values().removeIf(q -> q == pool); // held blocks: released to the shared cache from now on
+        notifyAll();
     }
 
     /** Frees every cached block (blocks in use stay). */
@@ -151,7 +264,7 @@ public final class CachingAllocator<P> {
     }
 
     private Stats statsLocked() {
-        return new Stats(inUse, cached, peak, allocations, hits, requests);
+        return new Stats(inUse, cached, peak, allocations, hits, requests, pooled);
     }
 
     /** Restarts the peak at the bytes in use now (e.g. to measure one training step). */

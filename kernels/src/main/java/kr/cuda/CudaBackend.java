@@ -196,7 +196,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         }
     }
 
-    private CudaStorage st(String op, Tensor t) {
+    CudaStorage st(String op, Tensor t) {
         if (t.storage() instanceof CudaStorage c && c.device().equals(device)) return c;
         throw new IllegalArgumentException("[cuda " + op + "] expected a tensor on " + device + " but got one on " + t.device());
     }
@@ -206,6 +206,11 @@ public final class CudaBackend implements Backend, AutoCloseable {
             if (t != null && t.dtype() != DType.F32)
                 throw new UnsupportedOperationException("[cuda " + op + "] float64 is not supported on cuda (only creation, copies, casts, transfers and accumulation are);"
                         + " cast to float32 first");
+    }
+
+    /** Untyped device memory of at least {@code bytes} for tables and accumulators (a float32 storage; returned to the cache when unreachable). */
+    CudaStorage rawStorage(long bytes) {
+        return new CudaStorage(device, DType.F32, (int) Math.max(1, (bytes + 3) / 4), allocator);
     }
 
     private Tensor alloc(int[] shape, DType dtype) {
@@ -287,6 +292,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     public Tensor fromArray(float[] data, int[] shape) {
         Tensor y = alloc(shape, DType.F32);
         if (data.length > 0) {
+            ctx.requireNotCapturing("to_device", "host data (" + data.length + " values) is uploaded");
             ctx.makeCurrent();
             check("to_device", "cuMemcpyHtoD (" + data.length * 4L + " bytes)", JCudaDriver.cuMemcpyHtoD(st("to_device", y).pointer(), Pointer.to(data), data.length * 4L));
         }
@@ -297,6 +303,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     public Tensor fromArray(double[] data, int[] shape) {
         Tensor y = alloc(shape, DType.F64);
         if (data.length > 0) {
+            ctx.requireNotCapturing("to_device", "host data (" + data.length + " values) is uploaded");
             ctx.makeCurrent();
             check("to_device", "cuMemcpyHtoD (" + data.length * 8L + " bytes)", JCudaDriver.cuMemcpyHtoD(st("to_device", y).pointer(), Pointer.to(data), data.length * 8L));
         }
@@ -513,15 +520,11 @@ public final class CudaBackend implements Backend, AutoCloseable {
         int n = x.numel();
         if (n == 0) return 0;
         int g = Math.min(blocks(n), 1024);
-        double[] part = new double[g];
         try (Scratch s = new Scratch(g * 8L)) {
             launcher.launch("sum_of_squares", "reduce", "sumsq_partial_f32", g, 1, 1, THREADS,
                     new Args().ptr(s.ptr()).ptr(st("sum_of_squares", x)).ints(layout(x, x.shape())).i(n));
-            downloadScratch("sum_of_squares", Pointer.to(part), s.ptr(), g * 8L);
+            return sumPartials("sum_of_squares", s.ptr(), g);
         }
-        double sum = 0;
-        for (double p : part) sum += p;
-        return sum;
     }
 
     private void downloadScratch(String op, Pointer host, CUdeviceptr p, long bytes) {
@@ -899,7 +902,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     // ------------------------------------------------------------------ KR
 
     /** The smallest float >= threshold: for a float a, |a| >= it exactly when |a| >= threshold. */
-    private static float floatThreshold(double threshold) {
+    static float floatThreshold(double threshold) {
         float t = (float) threshold;
         return t < threshold ? Math.nextUp(t) : t;
     }
@@ -911,13 +914,30 @@ public final class CudaBackend implements Backend, AutoCloseable {
         requireDense(op, grad);
         int n = grad.numel();
         if (n == 0) return 0;
-        int g = Math.min(blocks(n), 1024);
-        double[] part = new double[g];
+        int g = recodeBlocks(n);
         try (Scratch s = new Scratch(g * 8L)) {
-            launcher.launch(op, "kr", "sparse_recoding_f32", g, 1, 1, THREADS, new Args().ptr(s.ptr()).ptr(st(op, grad), grad.offset()).ptr(st(op, w))
-                    .ints(layout(w, grad.shape())).ptr(st(op, prior)).ints(layout(prior, grad.shape())).i(n).f(floatThreshold(threshold)).d(beta));
-            downloadScratch(op, Pointer.to(part), s.ptr(), g * 8L);
+            launchSparseRecoding(s.ptr(), grad, w, prior, threshold, beta);
+            return sumPartials(op, s.ptr(), g);
         }
+    }
+
+    /** Blocks (and double partials) of one sparse-recoding launch over {@code n} elements. */
+    int recodeBlocks(int n) {
+        return Math.min(blocks(n), 1024);
+    }
+
+    /** Queues sparse_recoding_f32 (grad dense, n > 0), its {@link #recodeBlocks} partial sums to {@code partial}. */
+    void launchSparseRecoding(CUdeviceptr partial, Tensor grad, Tensor w, Tensor prior, double threshold, double beta) {
+        String op = "sparse_recoding";
+        int n = grad.numel();
+        launcher.launch(op, "kr", "sparse_recoding_f32", recodeBlocks(n), 1, 1, THREADS, new Args().ptr(partial).ptr(st(op, grad), grad.offset()).ptr(st(op, w))
+                .ints(layout(w, grad.shape())).ptr(st(op, prior)).ints(layout(prior, grad.shape())).i(n).f(floatThreshold(threshold)).d(beta));
+    }
+
+    /** The host's in-order sum of {@code g} double partials (waits for the stream). */
+    private double sumPartials(String op, CUdeviceptr partial, int g) {
+        double[] part = new double[g];
+        downloadScratch(op, Pointer.to(part), partial, g * 8L);
         double sum = 0;
         for (double p : part) sum += p;
         return sum;
@@ -938,18 +958,22 @@ public final class CudaBackend implements Backend, AutoCloseable {
         if (momentum != 0 && buf == null) throw new IllegalArgumentException("[cuda " + op + "] momentum " + momentum + " needs a momentum buffer");
         int n = grad.numel();
         if (n == 0) return 0;
-        int g = Math.min(blocks(n), 1024);
-        double[] part = new double[g];
+        int g = recodeBlocks(n);
         try (Scratch s = new Scratch(g * 8L)) {
-            Args a = new Args().ptr(s.ptr()).ptr(st(op, grad), grad.offset()).ptr(st(op, w), w.offset());
-            if (buf == null) a.nul();
-            else a.ptr(st(op, buf), buf.offset());
-            launcher.launch(op, "kr", "sparse_recoding_sgd_f32", g, 1, 1, THREADS, a.ptr(st(op, prior)).ints(layout(prior, w.shape())).i(n)
-                    .f(floatThreshold(threshold)).d(beta).d(lr).d(momentum).d(dampening).d(weightDecay).i(nesterov ? 1 : 0).i(firstStep ? 1 : 0));
-            downloadScratch(op, Pointer.to(part), s.ptr(), g * 8L);
+            launchSparseRecodingSgd(s.ptr(), grad, w, prior, buf, threshold, beta, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+            return sumPartials(op, s.ptr(), g);
         }
-        double sum = 0;
-        for (double p : part) sum += p;
-        return sum;
+    }
+
+    /** Queues sparse_recoding_sgd_f32 (checked operands, n > 0), its {@link #recodeBlocks} partial sums to {@code partial}. */
+    void launchSparseRecodingSgd(CUdeviceptr partial, Tensor grad, Tensor w, Tensor prior, Tensor buf, double threshold, double beta, double lr,
+            double momentum, double dampening, double weightDecay, boolean nesterov, boolean firstStep) {
+        String op = "sparse_recoding_sgd";
+        int n = grad.numel();
+        Args a = new Args().ptr(partial).ptr(st(op, grad), grad.offset()).ptr(st(op, w), w.offset());
+        if (buf == null) a.nul();
+        else a.ptr(st(op, buf), buf.offset());
+        launcher.launch(op, "kr", "sparse_recoding_sgd_f32", recodeBlocks(n), 1, 1, THREADS, a.ptr(st(op, prior)).ints(layout(prior, w.shape())).i(n)
+                .f(floatThreshold(threshold)).d(beta).d(lr).d(momentum).d(dampening).d(weightDecay).i(nesterov ? 1 : 0).i(firstStep ? 1 : 0));
     }
 }

@@ -5,7 +5,9 @@ import static kr.cuda.Launcher.check;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUgraph;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.JCudaDriver;
 
 /**
@@ -25,6 +27,7 @@ public final class CudaContext implements AutoCloseable {
     private final long totalMemory;
     private final ThreadLocal<Boolean> current = new ThreadLocal<>();
     private volatile boolean closed;
+    private volatile boolean capturing;
 
     private CudaContext(int ordinal) {
         this.ordinal = ordinal;
@@ -94,8 +97,41 @@ public final class CudaContext implements AutoCloseable {
         return totalMemory;
     }
 
+    /** Whether a CUDA graph is being captured from the stream now (see {@link GraphedStep}). */
+    public boolean capturing() {
+        return capturing;
+    }
+
+    /**
+     * Starts capturing the stream into a graph. Relaxed mode: the caching allocator may still call
+     * cuMemAlloc meanwhile (it never frees during a capture). Kernels launched until
+     * {@link #endCapture} are recorded, not run.
+     */
+    void beginCapture() {
+        makeCurrent();
+        if (capturing) throw new CudaException("[cuda graph] a capture is already running on " + this);
+        check("graph", "cuStreamBeginCapture", JCudaDriver.cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED));
+        capturing = true;
+    }
+
+    /** Ends the capture into {@code graph}; returns the driver's result (CUDA_ERROR_STREAM_CAPTURE_INVALIDATED after an illegal call). */
+    int endCapture(CUgraph graph) {
+        makeCurrent();
+        capturing = false;
+        return JCudaDriver.cuStreamEndCapture(stream, graph);
+    }
+
+    /** Throws the error a host round trip gets during a capture: it would neither be recorded nor replayed. */
+    void requireNotCapturing(String op, String what) {
+        if (capturing)
+            throw new CudaException("[cuda " + op + "] " + what + " while a CUDA graph is being captured: the graph would not replay it, and the"
+                    + " capture is invalid. Keep the value on the device (a static buffer written before each replay, a device accumulator read"
+                    + " after it), or run with -Dkr.cuda.graphs=false");
+    }
+
     /** Waits for every kernel queued on the stream; {@code op} names the caller in the error. */
     public void synchronize(String op) {
+        requireNotCapturing(op, "reads back from or waits for the device (a stream synchronisation)");
         makeCurrent();
         check(op, "cuStreamSynchronize (a kernel queued earlier failed; run with -Dkr.cuda.sync=true to find which)",
                 JCudaDriver.cuStreamSynchronize(stream));

@@ -1,11 +1,7 @@
 package kr.cuda;
 
-import static kr.cuda.Launcher.check;
-
 import java.util.Locale;
 import java.util.function.Supplier;
-import jcuda.driver.CUevent;
-import jcuda.driver.JCudaDriver;
 import kr.engine.Device;
 import kr.engine.Rng;
 import kr.engine.Tensor;
@@ -45,24 +41,7 @@ public final class GpuBench {
 
     /** Milliseconds of GPU time per call of {@code f}, the median of 5 batches of {@code reps} calls. */
     private double time(int reps, Supplier<Object> f) {
-        for (int i = 0; i < 3; i++) f.get();
-        CUevent s = new CUevent(), e = new CUevent();
-        check("bench", "cuEventCreate", JCudaDriver.cuEventCreate(s, 0));
-        check("bench", "cuEventCreate", JCudaDriver.cuEventCreate(e, 0));
-        double[] ms = new double[5];
-        float[] t = new float[1];
-        for (int k = 0; k < ms.length; k++) {
-            check("bench", "cuEventRecord", JCudaDriver.cuEventRecord(s, be.context().stream()));
-            for (int i = 0; i < reps; i++) f.get();
-            check("bench", "cuEventRecord", JCudaDriver.cuEventRecord(e, be.context().stream()));
-            check("bench", "cuEventSynchronize", JCudaDriver.cuEventSynchronize(e));
-            check("bench", "cuEventElapsedTime", JCudaDriver.cuEventElapsedTime(t, s, e));
-            ms[k] = t[0] / reps;
-        }
-        JCudaDriver.cuEventDestroy(s);
-        JCudaDriver.cuEventDestroy(e);
-        java.util.Arrays.sort(ms);
-        return ms[ms.length / 2];
+        return GpuTimer.ms(be, reps, 5, f::get);
     }
 
     private void row(String what, String shape, double ms, double work, String unit) {

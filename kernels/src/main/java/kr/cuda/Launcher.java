@@ -128,12 +128,13 @@ public final class Launcher implements AutoCloseable {
     public void launch(String op, String family, String kernel, int gx, int gy, int gz, int block, Args args) {
         CUfunction f = function(op, family, kernel);
         ctx.makeCurrent();
-        CudaProfiler p = profiler;
+        boolean capturing = ctx.capturing();
+        CudaProfiler p = capturing ? null : profiler; // a captured launch is timed by its replays, not here
         Object mark = p == null ? null : p.before(op, kernel);
         int rc = JCudaDriver.cuLaunchKernel(f, gx, gy, gz, block, 1, 1, 0, ctx.stream(), args.pack(), null);
         check(op, "kernel " + kernel + " launch (grid " + gx + "x" + gy + "x" + gz + ", block " + block + ")", rc);
         if (p != null) p.after(mark);
-        if (syncEach) check(op, "kernel " + kernel + " (synchronising after it)", JCudaDriver.cuStreamSynchronize(ctx.stream()));
+        if (syncEach && !capturing) check(op, "kernel " + kernel + " (synchronising after it)", JCudaDriver.cuStreamSynchronize(ctx.stream()));
         java.lang.ref.Reference.reachabilityFence(args); // keeps the storages alive until the launch is queued
     }
 

@@ -54,6 +54,11 @@ public final class Trainer {
     private PrintStream log = System.out;
     private Checkpoints checkpoints;
     private SGD opt;
+    private boolean customObjective;
+    private StepRunner.Factory runnerFactory;
+    private StepRunner runner;
+    private int undrained;
+    private boolean runnerDescribed;
 
     private int epoch, step;
     private long globalStep;
@@ -87,8 +92,23 @@ public final class Trainer {
     /** Replaces the default cross-entropy objective (e.g. with a distillation method). */
     public Trainer objective(Objective o) {
         this.objective = Objects.requireNonNull(o);
+        this.customObjective = true;
         return this;
     }
+
+    /**
+     * Runs every step through a {@link StepRunner} (e.g. a replayed CUDA graph) instead of the
+     * objective, hooks and optimizer here. Only the default cross-entropy objective with no hooks can
+     * run that way (their code runs on the host every step); the runner's values reach the epoch
+     * metrics when it is drained, every {@value #DRAIN_EVERY} steps, at checkpoints and at epoch ends.
+     */
+    public Trainer stepRunner(StepRunner.Factory f) {
+        this.runnerFactory = Objects.requireNonNull(f);
+        return this;
+    }
+
+    /** Steps a {@link StepRunner} queues between reads of its sums (each read waits for the device). */
+    public static final int DRAIN_EVERY = 25;
 
     public Trainer addHook(StepHook h) {
         hooks.add(Objects.requireNonNull(h));
@@ -184,6 +204,7 @@ public final class Trainer {
             writeMetricsFiles();
             LrSchedule schedule = cfg.lrSchedule();
             int steps = train.batchesPerEpoch();
+            if (runnerFactory != null && runner == null) startRunner();
             double sessionSeconds = 0, lastEvalSeconds = 0;
             long sessionSteps = 0;
             while (epoch < cfg.epochs) {
@@ -196,32 +217,42 @@ public final class Trainer {
                     double lr = schedule.at(epoch + step / (double) steps);
                     if (step == 0) partial.lr = lr;
                     opt.setLr(lr);
-                    Batch db = new Batch(b.images().to(device), b.labels(), b.indices());
                     StepContext ctx = new StepContext(epoch, step, steps, globalStep, lr, rng, model, opt);
-                    opt.zeroGrad();
-                    Objective.Result r = objective.compute(model, db, ctx);
-                    Objects.requireNonNull(r.logits(), "[train] the objective returned no logits");
-                    double loss = r.loss().item();
-                    if (!Double.isFinite(loss))
-                        throw new IllegalStateException(String.format(Locale.ROOT, "[train] loss is %s at epoch %d step %d (lr %.4g): lower the learning rate or check the data",
-                                loss, epoch + 1, step + 1, lr));
-                    r.loss().backward();
-                    Map<String, Double> logs = new java.util.LinkedHashMap<>(r.logs());
-                    for (StepHook h : hooks) h.afterBackward(ctx, db, logs);
-                    opt.step();
-                    partial.add(loss, Evaluator.correct(r.logits().toFloatArray(), r.logits().shape(1), b.labels(), 1), b.labels().length, logs);
+                    Objective.Result r = null;
+                    if (runner != null) {
+                        runner.step(b, lr, ctx); // queued on the device; its sums are drained below
+                        opt.countStep();
+                        undrained++;
+                    } else {
+                        Batch db = new Batch(b.images().to(device), b.labels(), b.indices());
+                        opt.zeroGrad();
+                        r = objective.compute(model, db, ctx);
+                        Objects.requireNonNull(r.logits(), "[train] the objective returned no logits");
+                        double loss = r.loss().item();
+                        if (!Double.isFinite(loss))
+                            throw new IllegalStateException(String.format(Locale.ROOT, "[train] loss is %s at epoch %d step %d (lr %.4g): lower the learning rate or check the data",
+                                    loss, epoch + 1, step + 1, lr));
+                        r.loss().backward();
+                        Map<String, Double> logs = new java.util.LinkedHashMap<>(r.logs());
+                        for (StepHook h : hooks) h.afterBackward(ctx, db, logs);
+                        opt.step();
+                        partial.add(loss, Evaluator.correct(r.logits().toFloatArray(), r.logits().shape(1), b.labels(), 1), b.labels().length, logs);
+                    }
                     step++;
                     globalStep++;
+                    boolean checkpoint = cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0 && step < steps;
+                    if (runner != null && (undrained >= DRAIN_EVERY || step == steps || checkpoint)) drainRunner(lr);
                     double dt = (System.nanoTime() - t0) / 1e9;
                     partial.trainSeconds += dt;
                     sessionSeconds += dt;
                     sessionSteps++;
-                    for (StepHook h : hooks) h.afterStep(ctx, r);
-                    if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0 && step < steps) saveLast();
+                    if (r != null) for (StepHook h : hooks) h.afterStep(ctx, r);
+                    if (checkpoint) saveLast();
                     double perStep = sessionSeconds / sessionSteps;
                     double eta = perStep * ((steps - step) + (double) (cfg.epochs - epoch - 1) * steps) + lastEvalSeconds * (cfg.epochs - epoch);
-                    progress.step(epoch + 1, cfg.epochs, step, steps, partial.lossSum / partial.seen, (double) partial.correct / partial.seen,
-                            partial.seen / partial.trainSeconds, eta);
+                    if (partial.seen > 0) // a runner's first sums arrive at its first drain
+                        progress.step(epoch + 1, cfg.epochs, step, steps, partial.lossSum / partial.seen, (double) partial.correct / partial.seen,
+                                partial.seen / partial.trainSeconds, eta);
                 }
                 progress.clear();
                 long e0 = System.nanoTime();
@@ -249,8 +280,34 @@ public final class Trainer {
             return new Result(List.copyOf(history), bestAcc, bestEpoch, out);
         } finally {
             progress.clear();
+            if (runner != null) {
+                runner.close();
+                runner = null;
+            }
             if (scope != null) scope.close();
         }
+    }
+
+    private void startRunner() {
+        if (customObjective || !hooks.isEmpty())
+            throw new ConfigException("[train] a step runner (--cuda-graphs) runs the plain cross-entropy step only; this run has "
+                    + (customObjective ? "its own objective (a distillation method)" : hooks.size() + " step hook(s)")
+                    + ", whose host-side code runs every step: train without --cuda-graphs");
+        runner = runnerFactory.create(model, opt, cfg);
+        undrained = 0;
+    }
+
+    /** Adds the runner's device-side sums to the epoch's and fails on a non-finite loss, naming its step. */
+    private void drainRunner(double lr) {
+        StepRunner.Drained d = runner.drain();
+        undrained = 0;
+        if (d.firstNonFinite() > 0)
+            throw new IllegalStateException(String.format(Locale.ROOT, "[train] loss is not finite at epoch %d step %d (lr %.4g): lower the learning rate or check the data"
+                    + " (found when the step runner's sums were read, %d step(s) later)", epoch + 1, step - d.steps() + d.firstNonFinite(), lr,
+                    d.steps() - d.firstNonFinite()));
+        partial.addSums(d.lossSum(), d.correct(), d.seen(), d.logSums());
+        if (log != null && !runnerDescribed) log.println("[train] " + runner.describe());
+        runnerDescribed = true;
     }
 
     private String summary(EpochMetrics m, boolean best) {
@@ -324,10 +381,17 @@ public final class Trainer {
         final Map<String, Double> logSums = new LinkedHashMap<>();
 
         void add(double loss, int ok, int n, Map<String, Double> logs) {
-            lossSum += loss * n;
+            Map<String, Double> weighted = new LinkedHashMap<>();
+            logs.forEach((k, v) -> weighted.put(k, v * n));
+            addSums(loss * n, ok, n, weighted);
+        }
+
+        /** Sums already weighted by batch size (a step runner's). */
+        void addSums(double loss, long ok, long n, Map<String, Double> weightedLogs) {
+            lossSum += loss;
             correct += ok;
             seen += n;
-            logs.forEach((k, v) -> logSums.merge(k, v * n, Double::sum));
+            weightedLogs.forEach((k, v) -> logSums.merge(k, v, Double::sum));
         }
 
         Map<String, Double> meanLogs() {

@@ -1,0 +1,400 @@
+package kr.cuda;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import jcuda.driver.CUdeviceptr;
+import kr.data.Batch;
+import kr.engine.DType;
+import kr.engine.Device;
+import kr.engine.Rng;
+import kr.engine.Tensor;
+import kr.engine.backend.Backends;
+import kr.models.Classifier;
+import kr.models.Models;
+import kr.nn.F;
+import kr.nn.Init;
+import kr.optim.SGD;
+import kr.train.StepRunner;
+
+/**
+ * The kr side of {@code bench/gpu/compare.py} (issue 6: kr's CUDA training step against PyTorch's
+ * on the same GPU). One command per stdin line, one JSON line back; every workload is checked
+ * before it is timed (a wrong kernel answers {@code {"error": ...}}, never a time):
+ *
+ * <pre>
+ * info
+ * check MODEL BATCH                     cuda fp32 step vs the CPU backend: loss and every gradient
+ * checkgraph MODEL BATCH STEPS          STEPS steps replayed as a CUDA graph (GraphedTrainStep) vs the
+ *                                       trainer's eager path on cuda: every parameter and buffer
+ * step MODEL BATCH MODE PREC STEPS ROUNDS
+ *                                       ms per step, MODE trainer (Trainer's eager step: uploads, per-parameter
+ *                                       SGD, loss read every step) | eager (GraphedTrainStep without a graph) |
+ *                                       graph; PREC fp32 | tf32; wall clock between device synchronisations
+ * gemm N PREC                           N^3 SGEMM (checked at 256 first), GPU time
+ * membw N                               GB/s (read + written) of the copy, sparse-recoding, fused recoding+SGD,
+ *                                       per-parameter and multi-tensor SGD kernels on N floats (checked first)
+ * quit
+ * </pre>
+ *
+ * Run: {@code java --add-modules jdk.incubator.vector -cp 'lib/*' kr.cuda.GpuSpeed}
+ */
+public final class GpuSpeed {
+    private static final Device CUDA = Device.cuda(0);
+    /** Gradient check bound: max |cuda - cpu| over a tensor, relative to max |cpu| (a wrong kernel is off by O(1)). */
+    static final double STEP_BOUND = 5e-3;
+
+    private final CudaBackend be;
+
+    private GpuSpeed(CudaBackend be) {
+        this.be = be;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (!CudaDriver.available()) {
+            System.out.println(json(Map.of("error", CudaDriver.unavailableReason())));
+            System.exit(2);
+        }
+        GpuSpeed g = new GpuSpeed((CudaBackend) Backends.of(CUDA));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null;) {
+            String[] t = line.trim().split("\\s+");
+            if (t[0].isEmpty()) continue;
+            if (t[0].equals("quit")) break;
+            String reply;
+            try {
+                reply = json(g.answer(t));
+            } catch (RuntimeException | Error e) {
+                reply = json(Map.of("error", String.valueOf(e)));
+            } finally {
+                System.clearProperty("kr.tf32");
+                System.clearProperty("kr.cuda.graphs");
+            }
+            System.out.println(reply);
+            System.out.flush();
+        }
+    }
+
+    private Map<String, Object> answer(String[] t) {
+        return switch (t[0]) {
+            case "info" -> info();
+            case "check" -> check(t[1], Integer.parseInt(t[2]));
+            case "checkgraph" -> checkGraph(t[1], Integer.parseInt(t[2]), Integer.parseInt(t[3]));
+            case "step" -> step(t[1], Integer.parseInt(t[2]), t[3], t[4], Integer.parseInt(t[5]), Integer.parseInt(t[6]));
+            case "gemm" -> gemm(Integer.parseInt(t[1]), t[2]);
+            case "membw" -> memoryBound(Integer.parseInt(t[1]));
+            default -> throw new IllegalArgumentException("[gpu speed] unknown command '" + t[0] + "'");
+        };
+    }
+
+    private Map<String, Object> info() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("device", be.context().toString());
+        m.put("gemm", be.gemmPath());
+        m.put("java", Runtime.version().toString());
+        m.put("graphs", GraphedStep.enabled());
+        return m;
+    }
+
+    private static void precision(String prec) {
+        switch (prec) {
+            case "fp32" -> System.clearProperty("kr.tf32");
+            case "tf32" -> System.setProperty("kr.tf32", "true");
+            default -> throw new IllegalArgumentException("[gpu speed] precision must be fp32 or tf32, got '" + prec + "'");
+        }
+    }
+
+    static int[] labels(int n, int classes) {
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) y[i] = (i * 7) % classes;
+        return y;
+    }
+
+    /** Worst over tensors of max |a - e| / max |e|, and where. */
+    private record Worst(double rel, String where) {
+        Worst max(String what, float[] a, float[] e) {
+            double num = 0, den = 1e-12;
+            for (int i = 0; i < e.length; i++) {
+                num = Math.max(num, Math.abs((double) a[i] - e[i]));
+                den = Math.max(den, Math.abs(e[i]));
+            }
+            double r = Double.isNaN(num) ? Double.POSITIVE_INFINITY : num / den;
+            return r > rel ? new Worst(r, what) : this;
+        }
+    }
+
+    /** One batch step fp32 on cuda and on the CPU backend (float32) from the same weights: loss and every gradient. */
+    private Map<String, Object> check(String model, int batch) {
+        precision("fp32");
+        Init.manualSeed(0);
+        Classifier gpu = Models.create(model, 10);
+        gpu.to(CUDA);
+        Init.manualSeed(0);
+        Classifier cpu = Models.create(model, 10);
+        Tensor x = Tensor.randn(new Rng(2), batch, 3, 32, 32);
+        int[] y = labels(batch, 10);
+        Tensor lg = F.crossEntropy(gpu.forward(x.to(CUDA)), y), lc = F.crossEntropy(cpu.forward(x), y);
+        lg.backward();
+        lc.backward();
+        Worst w = new Worst(0, "").max("loss", lg.toFloatArray(), lc.toFloatArray());
+        Map<String, Tensor> pg = gpu.namedParameters(), pc = cpu.namedParameters();
+        for (String k : pc.keySet()) w = w.max("gradient of " + k, pg.get(k).grad().toFloatArray(), pc.get(k).grad().toFloatArray());
+        if (!(w.rel() <= STEP_BOUND))
+            throw new IllegalStateException(String.format(Locale.ROOT, "[gpu speed] %s: the cuda step differs from the CPU backend's: %s off by %.3g of its scale (bound %.0g)",
+                    model, w.where(), w.rel(), STEP_BOUND));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model);
+        m.put("loss_cuda", lg.item());
+        m.put("loss_cpu", lc.item());
+        m.put("worst_rel", w.rel());
+        m.put("worst_at", w.where());
+        return m;
+    }
+
+    private static Tensor images(int batch, int k) {
+        return Tensor.randn(new Rng(100 + k), batch, 3, 32, 32);
+    }
+
+    /**
+     * STEPS steps of the trainer's eager cuda path on one copy of the model and of GraphedTrainStep
+     * (graph replays from the third step) on another, same weights and batches: every parameter and
+     * buffer must agree (the kernels are the same, so they should agree bit for bit).
+     */
+    private Map<String, Object> checkGraph(String model, int batch, int steps) {
+        precision("fp32");
+        if (steps < 3) throw new IllegalArgumentException("[gpu speed] checkgraph needs 3 steps at least (warm-up, capture, replay)");
+        Init.manualSeed(0);
+        Classifier a = Models.create(model, 10);
+        a.to(CUDA);
+        SGD oa = new SGD(a.parameters(), 0.05, 0.9, 5e-4, false);
+        Init.manualSeed(0);
+        Classifier b = Models.create(model, 10);
+        b.to(CUDA);
+        SGD ob = new SGD(b.parameters(), 0.05, 0.9, 5e-4, false);
+        int[] y = labels(batch, 10);
+        double eagerLoss = 0;
+        for (int k = 0; k < steps; k++) {
+            oa.zeroGrad();
+            Tensor l = F.crossEntropy(a.forward(images(batch, k).to(CUDA)), y);
+            l.backward();
+            oa.step();
+            eagerLoss += l.item() * batch;
+        }
+        StepRunner.Drained d;
+        String how;
+        try (GraphedTrainStep g = new GraphedTrainStep(be, b, ob, 0.0, List.of(), e -> 0)) {
+            for (int k = 0; k < steps; k++) g.step(new Batch(images(batch, k), y, null), 0.05, null);
+            d = g.drain();
+            how = g.describe();
+            if (GraphedStep.enabled() && g.graph().state() != GraphedStep.State.REPLAYING)
+                throw new IllegalStateException("[gpu speed] " + model + ": the step was not replayed as a graph: " + how);
+        }
+        Worst w = new Worst(0, "");
+        Map<String, Tensor> sa = a.stateDict(), sb = b.stateDict();
+        for (String k : sa.keySet()) w = w.max(k, sb.get(k).to(DType.F32).toFloatArray(), sa.get(k).to(DType.F32).toFloatArray());
+        double lossRel = Math.abs(d.lossSum() - eagerLoss) / Math.abs(eagerLoss);
+        if (!(w.rel() <= 1e-6 && lossRel <= 1e-6 && d.seen() == (long) steps * batch))
+            throw new IllegalStateException(String.format(Locale.ROOT, "[gpu speed] %s: graph replay differs from the eager step: %s off by %.3g of its scale,"
+                    + " loss sum %.9g vs %.9g, %d images counted of %d (%s)", model, w.where(), w.rel(), d.lossSum(), eagerLoss, d.seen(), steps * batch, how));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model);
+        m.put("worst_rel", w.rel());
+        m.put("worst_at", w.where());
+        m.put("loss_rel", lossRel);
+        m.put("graph", how);
+        return m;
+    }
+
+    /** Wall-clock ms per training step, median over rounds (the device is synchronised before and after each round). */
+    private Map<String, Object> step(String model, int batch, String mode, String prec, int steps, int rounds) {
+        precision(prec);
+        Init.manualSeed(0);
+        Classifier net = Models.create(model, 10);
+        net.to(CUDA);
+        SGD opt = new SGD(net.parameters(), 0.05, 0.9, 5e-4, false);
+        int[] y = labels(batch, 10);
+        Batch data = new Batch(images(batch, 0), y, null);
+        Runnable one;
+        GraphedTrainStep g = null;
+        switch (mode) {
+            case "trainer" -> one = () -> { // Trainer's eager step: upload, per-parameter SGD, loss and logits read back
+                Tensor x = data.images().to(CUDA);
+                opt.zeroGrad();
+                Tensor z = net.forward(x);
+                Tensor l = F.crossEntropy(z, y);
+                double v = l.item();
+                l.backward();
+                opt.step();
+                float[] logits = z.toFloatArray(); // the trainer's accuracy count reads them
+                if (Double.isNaN(v) || logits.length != batch * 10) throw new IllegalStateException("[gpu speed] NaN loss");
+            };
+            case "eager", "graph" -> {
+                if (mode.equals("eager")) System.setProperty("kr.cuda.graphs", "false");
+                GraphedTrainStep gs = new GraphedTrainStep(be, net, opt, 0.0, List.of(), e -> 0);
+                System.clearProperty("kr.cuda.graphs");
+                g = gs;
+                one = () -> gs.step(data, 0.05, null);
+            }
+            default -> throw new IllegalArgumentException("[gpu speed] mode must be trainer, eager or graph, got '" + mode + "'");
+        }
+        try {
+            for (int i = 0; i < 3; i++) one.run(); // warm-up (graph: eager, capture + launch, replay)
+            drainOrSync(g);
+            double[] ms = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < steps; i++) one.run();
+                drainOrSync(g);
+                ms[r] = (System.nanoTime() - t0) / 1e6 / steps;
+            }
+            double[] sorted = ms.clone();
+            Arrays.sort(sorted);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model);
+            m.put("mode", mode);
+            m.put("prec", prec);
+            m.put("ms", sorted[rounds / 2]);
+            m.put("samples", ms);
+            m.put("how", g == null ? "Trainer's eager step" : g.describe());
+            m.put("memory", be.memoryStats().toString());
+            return m;
+        } finally {
+            if (g != null) g.close();
+            be.emptyCache(); // PyTorch shares the device
+        }
+    }
+
+    private void drainOrSync(GraphedTrainStep g) {
+        if (g == null) {
+            be.synchronize();
+            return;
+        }
+        StepRunner.Drained d = g.drain();
+        if (d.firstNonFinite() > 0) throw new IllegalStateException("[gpu speed] non-finite loss in a timed step");
+    }
+
+    /** Square SGEMM, checked against the CPU backend at 256 first; GPU time over 5 rounds. */
+    private Map<String, Object> gemm(int n, String prec) {
+        precision(prec);
+        Rng r = new Rng(3);
+        Tensor sa = Tensor.uniform(r, -1, 1, 256, 256), sb = Tensor.uniform(r, -1, 1, 256, 256);
+        float[] got = sa.to(CUDA).matmul(sb.to(CUDA)).toFloatArray(), exp = sa.matmul(sb).toFloatArray();
+        double bound = prec.equals("tf32") ? 1e-2 : 1e-5;
+        Worst w = new Worst(0, "").max("gemm 256", got, exp);
+        if (!(w.rel() <= bound))
+            throw new IllegalStateException(String.format(Locale.ROOT, "[gpu speed] %s gemm at 256 differs from the CPU: %.3g of the scale (bound %.0g)", prec, w.rel(), bound));
+        Tensor a = Tensor.uniform(r, -1, 1, n, n).to(CUDA), b = Tensor.uniform(r, -1, 1, n, n).to(CUDA);
+        int[] o = {n, n};
+        double ms = GpuTimer.ms(be, n >= 4096 ? 3 : 10, 5, () -> be.matmul(a, b, o));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("n", n);
+        m.put("prec", prec);
+        m.put("ms", ms);
+        m.put("tflops", 2.0 * n * n * n / ms / 1e9);
+        m.put("check_rel", w.rel());
+        m.put("path", be.tf32() ? "kr gemm_tf32" : be.gemmPath());
+        return m;
+    }
+
+    /**
+     * Memory-bound kernels on n floats: copy, sparse recoding (KR's fused penalty, as the eager
+     * trainer runs it), sparse recoding + SGD in one pass, SGD per parameter, multi-tensor SGD. Each
+     * is checked first on a small input against the CPU backend. GB/s counts bytes read + written
+     * once (the recoding writes the gradient only where the mask is set).
+     */
+    private Map<String, Object> memoryBound(int n) {
+        precision("fp32");
+        checkRecoding();
+        int m = 1 << 20, reps = Math.max(1, n / m);
+        Rng r = new Rng(5);
+        Tensor small = Tensor.uniform(r, -1, 1, m), smallPrior = Tensor.uniform(r, -1, 1, m);
+        // n floats on the device without generating n random numbers on the host: a 1 Mi pattern repeated
+        Tensor w = tile(small, reps), prior = tile(smallPrior, reps), grad = tile(small.mul(0.5), reps), buf = tile(small.mul(0.25), reps);
+        int len = w.numel();
+        double thr = 0.5; // |uniform(-1, 1)| >= 0.5: half the entries
+        long masked = 0;
+        for (float v : smallPrior.toFloatArray()) if (Math.abs(v) >= CudaBackend.floatThreshold(thr)) masked++;
+        double frac = masked / (double) m;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("n", len);
+        out.put("mask_fraction", frac);
+        CudaStorage keep = be.rawStorage(8L * be.recodeBlocks(len)); // the partials' storage lives as long as this call
+        CUdeviceptr part = keep.pointer();
+        put(out, "copy", 8.0 * len, GpuTimer.ms(be, 10, 5, () -> be.copy(w)));
+        put(out, "sparse_recoding", (12 + 4 * frac) * len, GpuTimer.ms(be, 10, 5, () -> be.launchSparseRecoding(part, grad, w, prior, thr, 1e-9)));
+        put(out, "sparse_recoding_sgd", (16 + 8 + 4 * frac) * len,
+                GpuTimer.ms(be, 10, 5, () -> be.launchSparseRecodingSgd(part, grad, w, prior, buf, thr, 1e-9, 1e-9, 0.9, 0, 0, false, false)));
+        put(out, "sgd_step", 20.0 * len, GpuTimer.ms(be, 10, 5, () -> be.sgdStep(w, grad, buf, 1e-9, 0.9, 0, 0, false, false)));
+        Tensor p = w.detach();
+        p.requiresGrad(true);
+        SGD opt = new SGD(List.of(p), 1e-9, 0.9, 0, false);
+        FusedSgd f = FusedSgd.bind(be, opt);
+        f.step(); // the first step (fresh buffer) rewrites the flags: not timed
+        put(out, "sgd_multi", 20.0 * len, GpuTimer.ms(be, 10, 5, f::step));
+        java.lang.ref.Reference.reachabilityFence(keep);
+        be.emptyCache();
+        return out;
+    }
+
+    private static void put(Map<String, Object> out, String what, double bytes, double ms) {
+        out.put(what + "_ms", ms);
+        out.put(what + "_gbs", bytes / ms / 1e6);
+    }
+
+    /** {@code x} (1-d, on the host) repeated {@code k} times, on the device. */
+    private static Tensor tile(Tensor x, int k) {
+        return x.to(CUDA).reshape(1, -1).expand(k, x.numel()).contiguous().reshape(-1);
+    }
+
+    /** The fused recoding kernels against the CPU backend on 100,003 elements (an odd size: a partial last block). */
+    private void checkRecoding() {
+        Rng r = new Rng(7);
+        int n = 100_003;
+        Tensor w = Tensor.uniform(r, -1, 1, n), a = Tensor.uniform(r, -1, 1, n), g = Tensor.uniform(r, -1, 1, n), b = Tensor.uniform(r, -1, 1, n);
+        Tensor gc = g.copy(), gd = g.to(CUDA);
+        double sc = Backends.of(Device.CPU).sparseRecoding(gc, w, a, 0.5, 0.01), sd = be.sparseRecoding(gd, w.to(CUDA), a.to(CUDA), 0.5, 0.01);
+        Worst worst = new Worst(0, "").max("sparse recoding gradient", gd.toFloatArray(), gc.toFloatArray());
+        if (!(worst.rel() <= 1e-6 && Math.abs(sc - sd) <= 1e-9 * Math.abs(sc)))
+            throw new IllegalStateException(String.format(Locale.ROOT, "[gpu speed] sparse recoding differs from the CPU: gradient %.3g, sum %.9g vs %.9g", worst.rel(), sd, sc));
+        Tensor wc = w.copy(), bc = b.copy(), g2 = g.copy(), wd = w.to(CUDA), bd = b.to(CUDA), g2d = g.to(CUDA);
+        var cpu = Backends.of(Device.CPU);
+        double s1 = cpu.sparseRecoding(g2, wc, a, 0.5, 0.01);
+        cpu.sgdStep(wc, g2, bc, 0.1, 0.9, 0, 5e-4, false, false);
+        double s2 = be.sparseRecodingSgd(g2d, wd, a.to(CUDA), bd, 0.5, 0.01, 0.1, 0.9, 0, 5e-4, false, false);
+        worst = new Worst(0, "").max("recoding+sgd weight", wd.toFloatArray(), wc.toFloatArray()).max("recoding+sgd buffer", bd.toFloatArray(), bc.toFloatArray());
+        if (!(worst.rel() <= 1e-6 && Math.abs(s1 - s2) <= 1e-9 * Math.abs(s1)))
+            throw new IllegalStateException(String.format(Locale.ROOT, "[gpu speed] fused recoding+SGD differs from the CPU: %s %.3g, sum %.9g vs %.9g", worst.where(), worst.rel(), s2, s1));
+    }
+
+    // ---- JSON (flat maps of strings, numbers, booleans and double arrays)
+
+    static String json(Map<String, ?> m) {
+        StringBuilder b = new StringBuilder("{");
+        for (var e : m.entrySet()) {
+            if (b.length() > 1) b.append(", ");
+            b.append(quote(e.getKey())).append(": ").append(value(e.getValue()));
+        }
+        return b.append('}').toString();
+    }
+
+    private static String value(Object v) {
+        if (v instanceof Double d) return Double.isFinite(d) ? String.format(Locale.ROOT, "%.6g", d) : "null";
+        if (v instanceof Number || v instanceof Boolean) return String.valueOf(v);
+        if (v instanceof double[] a) {
+            List<String> s = new ArrayList<>();
+            for (double d : a) s.add(value(d));
+            return "[" + String.join(", ", s) + "]";
+        }
+        return quote(String.valueOf(v));
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ") + "\"";
+    }
+}
