@@ -147,4 +147,80 @@ class CachingAllocatorTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> a.release(b));
         assertTrue(e.getMessage().startsWith("[cuda alloc] block released twice"), e.getMessage());
     }
+
+    // ---- private pools (CUDA graphs)
+
+    @Test
+    void aPoolNeverTakesFromTheSharedCacheAndNeverGivesToIt() {
+        FakeMemory mem = new FakeMemory(1 << 30);
+        CachingAllocator<Long> a = new CachingAllocator<>(mem, "cuda:0");
+        var eager = a.allocate(1000);
+        a.release(eager); // cached in the shared cache
+        var pool = a.newPool("step");
+        a.beginPool(pool);
+        var captured = a.allocate(1000); // same class, but the shared block is not the pool's
+        assertNotEquals(eager.ptr(), captured.ptr());
+        a.release(captured); // back to the pool, not the shared cache
+        var again = a.allocate(900);
+        assertEquals(captured.ptr(), again.ptr(), "the pool reuses its own block within the capture");
+        a.endPool();
+        assertEquals(pool.ownedBytes(), a.stats().pooled());
+        a.release(again);
+        var later = a.allocate(1000); // eager again: the shared block, never the pool's
+        assertEquals(eager.ptr(), later.ptr());
+        var fresh = a.allocate(1000);
+        assertNotEquals(captured.ptr(), fresh.ptr(), "a block reserved for the graph must not serve eager work");
+        assertEquals(1024, pool.freeBytes());
+    }
+
+    @Test
+    void blocksReleasedAfterTheCaptureStayReservedUntilThePoolCloses() {
+        FakeMemory mem = new FakeMemory(1 << 30);
+        CachingAllocator<Long> a = new CachingAllocator<>(mem, "cuda:0");
+        var pool = a.newPool("step");
+        a.beginPool(pool);
+        var out = a.allocate(4096); // e.g. the step's loss, held by the caller
+        var tmp = a.allocate(8192);
+        a.endPool();
+        a.release(tmp); // an activation collected after the capture
+        assertEquals(0, a.stats().cached());
+        assertEquals(8192, pool.freeBytes());
+        a.closePool(pool); // the graph is destroyed
+        assertEquals(8192, a.stats().cached(), "free pool blocks join the shared cache");
+        assertEquals(0, a.stats().pooled());
+        a.release(out); // still held at close: joins the shared cache when released
+        assertEquals(8192 + 4096, a.stats().cached());
+        var reuse = a.allocate(4096);
+        assertEquals(out.ptr(), reuse.ptr());
+        assertEquals(0, mem.frees);
+    }
+
+    @Test
+    void aFullDeviceDuringACaptureFailsWithoutFreeingAndSaysWhy() {
+        FakeMemory mem = new FakeMemory(8192);
+        CachingAllocator<Long> a = new CachingAllocator<>(mem, "cuda:0");
+        a.release(a.allocate(4096)); // cached: emptying it would need cuMemFree, not allowed in a capture
+        var pool = a.newPool("step");
+        a.beginPool(pool);
+        a.allocate(4096);
+        CudaException e = assertThrows(CudaException.class, () -> a.allocate(4096));
+        assertEquals(0, mem.frees);
+        assertTrue(e.getMessage().contains("while capturing a CUDA graph into graph pool 'step'"), e.getMessage());
+        assertTrue(e.getMessage().contains("-Dkr.cuda.graphs=false"), e.getMessage());
+        a.endPool();
+        a.allocate(4096); // eager: the cached block
+        assertEquals(0, mem.frees);
+    }
+
+    @Test
+    void capturesDoNotNestAndClosedPoolsCannotBeginAgain() {
+        CachingAllocator<Long> a = new CachingAllocator<>(new FakeMemory(1 << 20), "cuda:0");
+        var p = a.newPool("a");
+        a.beginPool(p);
+        assertThrows(IllegalStateException.class, () -> a.beginPool(a.newPool("b")));
+        a.endPool();
+        a.closePool(p);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> a.beginPool(p));
+        assertTrue(e.getMessage().contains("was closed"), e.getMessage());
+    }
 }

@@ -32,8 +32,9 @@ class PtxResourcesTest {
             "softmax", List.of("log_softmax_f32"),
             "batchnorm", List.of("bn_partial_f32", "bn_finish_f32", "bn_apply_f32", "bn_bwd_partial_f32", "bn_bwd_finish_f32", "bn_bwd_apply_f32"),
             "pooling", List.of("maxpool2d_fwd_f32", "maxpool2d_bwd_f32", "avgpool2d_fwd_f32", "avgpool2d_bwd_f32"),
-            "optimizer", List.of("sgd_step_f32", "adam_step_f32"),
-            "kr", List.of("sparse_recoding_f32", "sparse_recoding_sgd_f32"),
+            "optimizer", List.of("sgd_step_f32", "adam_step_f32", "sgd_multi_f32"),
+            "kr", List.of("sparse_recoding_f32", "sparse_recoding_sgd_f32", "sparse_recoding_dev_f32"),
+            "step", List.of("one_hot_f32", "step_stats_f32", "sum_partials_f64"),
             "gemm", List.of("gemm_f32", "gemm_tf32"),
             "conv", List.of("conv2d_fwd_implicit", "conv2d_bwd_input_implicit", "conv2d_bwd_weight_implicit", "conv2d_sum_splits", "conv2d_fwd_direct",
                     "conv2d_bwd_input_direct", "conv2d_bwd_weight_direct", "conv2d_fwd_implicit_tf32", "conv2d_bwd_input_implicit_tf32",
@@ -75,21 +76,28 @@ class PtxResourcesTest {
         }
     }
 
-    /** Every literal (family, kernel) pair in CudaBackend's launch calls is in the table above (source scan; skipped without sources). */
+    /** Every literal (family, kernel) pair in the launch calls of kr.cuda's sources is in the table above (source scan; skipped without sources). */
     @Test
     void theTableCoversTheLaunchCallsInTheSource() throws IOException {
-        Path src = Path.of("src/main/java/kr/cuda/CudaBackend.java");
-        if (!Files.exists(src)) src = Path.of("kernels").resolve(src);
-        Assumptions.assumeTrue(Files.exists(src), "CudaBackend.java not found from " + Path.of("").toAbsolutePath());
-        String code = Files.readString(src);
-        Matcher m = Pattern.compile("(?:launch|run)\\((?:\\w+|\"\\w+\"), \"(\\w+)\", (?:convKernel\\()?\"(\\w+)\"").matcher(code);
+        Path dir = Path.of("src/main/java/kr/cuda");
+        if (!Files.exists(dir)) dir = Path.of("kernels").resolve(dir);
+        Assumptions.assumeTrue(Files.exists(dir), "kr/cuda sources not found from " + Path.of("").toAbsolutePath());
+        Pattern call = Pattern.compile("(?:launch|run)\\((?:\\w+|\"[\\w ]+\"), \"(\\w+)\", (?:convKernel\\()?\"(\\w+)\"");
         int n = 0;
-        while (m.find()) {
-            n++;
-            List<String> ks = LAUNCHED.get(m.group(1));
-            assertNotNull(ks, "unknown family " + m.group(1));
-            assertTrue(ks.contains(m.group(2)) || ks.stream().anyMatch(k -> k.startsWith(m.group(2))), "kernel " + m.group(2) + " of " + m.group(1) + " is not in the table");
+        List<Path> sources;
+        try (var files = Files.list(dir)) {
+            sources = files.filter(f -> f.toString().endsWith(".java")).sorted().toList();
         }
-        assertTrue(n >= 30, "found only " + n + " launch calls: has the call style changed?");
+        for (Path src : sources) {
+            Matcher m = call.matcher(Files.readString(src));
+            while (m.find()) {
+                n++;
+                List<String> ks = LAUNCHED.get(m.group(1));
+                assertNotNull(ks, "unknown family " + m.group(1) + " in " + src.getFileName());
+                assertTrue(ks.contains(m.group(2)) || ks.stream().anyMatch(k -> k.startsWith(m.group(2))),
+                        "kernel " + m.group(2) + " of " + m.group(1) + " (" + src.getFileName() + ") is not in the table");
+            }
+        }
+        assertTrue(n >= 36, "found only " + n + " launch calls: has the call style changed?");
     }
 }
