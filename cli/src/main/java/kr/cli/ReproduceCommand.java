@@ -21,6 +21,7 @@ import picocli.CommandLine.ParentCommand;
         footerHeading = "%nExamples:%n",
         footer = {"  kr reproduce experiments/cifar10-kr.json --seeds 3",
             "  kr reproduce experiments/cifar10-kr.json --data data/cifar10 --out results/cifar10-grid",
+            "  kr reproduce experiments/cifar10-kr-grid-gpu.json --device cuda --tf32   (every run on the GPU)",
             "",
             "The experiment file: {\"name\", \"data\", \"out\", \"seeds\", \"train\": {kr train settings},",
             " \"teacher\": {\"model\", \"weights\" (or null to train it), \"train\": {overrides}}, \"students\": [...],",
@@ -28,6 +29,9 @@ import picocli.CommandLine.ParentCommand;
 final class ReproduceCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec cmd;
 
     @Parameters(paramLabel = "EXPERIMENT_FILE", description = "The grid (JSON).")
     Path file;
@@ -55,6 +59,8 @@ final class ReproduceCommand implements Callable<Integer> {
         if (seeds != null) spec = spec.withSeeds(seeds);
         if (data != null) spec = spec.withData(data);
         if (out != null) spec = spec.withOut(out);
+        // --device given: every run's (the file's train.device otherwise, else cpu)
+        if (cmd.commandLine().getParseResult().hasMatchedOption("--device")) spec = spec.withTrainSetting("device", engine.device);
         Grid g = new Grid(spec, Zoo::create, main.out).progress(Progress.stderr(progress));
         main.out.printf("grid %s: %d run(s) plus the teacher -> %s%n", spec.name(), g.runs().size(), spec.out());
         Path table = g.run();

@@ -138,6 +138,11 @@ class TrainCommand implements Callable<Integer> {
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto", description = "Progress line on stderr: auto, tty, plain or off (default: ${DEFAULT-VALUE}).")
     String progress;
 
+    @Option(names = "--cuda-graphs", description = {"cuda: capture the training step (forward, loss, backward, SGD) into a CUDA graph and replay it;",
+        "the loss and accuracy are read every " + Trainer.DRAIN_EVERY + " steps. Plain cross-entropy training only (not kr distill).",
+        "-Dkr.cuda.graphs=false runs the same step eagerly."})
+    boolean cudaGraphs;
+
     @Override
     public Integer call() throws Exception {
         Map<String, Object> flags = explicitSettings(spec);
@@ -163,7 +168,10 @@ class TrainCommand implements Callable<Integer> {
         Path runDir = Path.of(cfg.out);
         if (!resume && Files.exists(runDir.resolve("checkpoints").resolve(Checkpoints.LAST)))
             throw new ConfigException("[train] " + runDir + " already holds a run; pass --resume to continue it, or choose another --out");
-        return run(main, cfg, resume, Progress.stderr(progress), this::setup);
+        return run(main, cfg, resume, Progress.stderr(progress), (c, n, d, t) -> {
+            if (cudaGraphs) t.stepRunner(kr.cuda.GraphedTrainStep.factory());
+            setup(c, n, d, t);
+        });
     }
 
     /** Adds settings beyond the training ones (kr distill: its distill section); train takes none. */

@@ -84,6 +84,13 @@ public record GridSpec(String name, String data, Path out, int seeds, Map<String
         return new GridSpec(name, d, out, seeds, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill);
     }
 
+    /** The grid with one {@code train} setting (every run's, the teacher's too) replaced, e.g. ("device", "cuda"). */
+    public GridSpec withTrainSetting(String key, Object value) {
+        Map<String, Object> t = new LinkedHashMap<>(train);
+        t.put(key, value);
+        return new GridSpec(name, data, out, seeds, t, teacherModel, teacherWeights, teacherTrain, students, methods, distill);
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> obj(Path file, String key, Object v) {
         if (v == null) return null;

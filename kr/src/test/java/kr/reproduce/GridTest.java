@@ -111,6 +111,14 @@ class GridTest {
     }
 
     @Test
+    void aDeviceSettingReachesEveryRunTheTeacherFirst() throws IOException {
+        GridSpec spec = spec().withTrainSetting("device", "cuda:97"); // kr reproduce --device: no machine has a 98th GPU
+        RuntimeException e = assertThrows(RuntimeException.class, () -> new Grid(spec, GridTest::model, null).run());
+        assertTrue(e.getMessage().contains("cuda:97"), "the teacher's run was to start on the missing device: " + e.getMessage());
+        assertEquals(null, spec().train().get("device"), "the file's grid is unchanged");
+    }
+
+    @Test
     void meanAndSampleStd() {
         assertEquals(2.0, GridReport.mean(new double[] {1, 2, 3}), 1e-12);
         assertEquals(1.0, GridReport.std(new double[] {1, 2, 3}), 1e-12);
