@@ -14,12 +14,7 @@
 # and prints a summary table last. Outputs go to $OUT (the device tool's folder) or /tmp/kr-gpu-check:
 # summary.txt, check.log, tests.txt, train.txt, bench.txt, profile/profile.txt, profile/trace.json.
 set -uo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$root"
-carry="$root/bench/gpu/carry"
-out="${OUT:-/tmp/kr-gpu-check}"
-work=/tmp/kr-gpu
-mkdir -p "$out" "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" # root, carry, out, work, JAVA, CP, JFLAGS, start_data, wait_data
 log="$out/check.log"
 : >"$log"
 T0=$(date +%s)
@@ -36,14 +31,6 @@ limit() { # the step's own limit, cut to what the budget has left (0: no time)
     [ "$1" -lt "$left" ] && echo "$1" || echo "$left"
 }
 
-if [ ! -d "$carry/lib" ] || [ ! -f "$carry/jre.tgz" ]; then
-    echo "check.sh: $carry is missing: run bench/gpu/prepare.sh on the CPU machine and carry bench/gpu/carry" | tee -a "$log"
-    exit 2
-fi
-[ -x /tmp/jre/bin/java ] || tar xzf "$carry/jre.tgz" -C /tmp
-JAVA=/tmp/jre/bin/java
-CP="$(ls "$carry"/lib/*.jar | grep -v console-standalone | tr '\n' ':')"
-JFLAGS=(--add-modules jdk.incubator.vector -Xss4m -XX:+UseParallelGC -Xms8g -Xmx8g)
 {
     echo "== machine"
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || echo "nvidia-smi not found"
@@ -53,15 +40,7 @@ JFLAGS=(--add-modules jdk.incubator.vector -Xss4m -XX:+UseParallelGC -Xms8g -Xmx
 GPU="$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
 
 # ---- data: CIFAR-10 JPEGs -> binary batches, in the background while the tests run (CPU only)
-(
-    set -e
-    [ "${KR_GPU_DRY:-0}" = 1 ] && { echo "KR_GPU_DRY=1: no data conversion"; exit 0; }
-    rm -rf "$work/jpg" "$work/cifar10"
-    mkdir -p "$work/jpg"
-    tar xzf "$carry/cifar10-jpg.tar.gz" -C "$work/jpg"
-    python3 "$carry/cifar-jpg-to-bin.py" "$work/jpg" "$work/cifar10"
-) >"$work/data.log" 2>&1 &
-DATA_PID=$!
+start_data
 
 # ---- 1. the GPU test suite
 L=$(limit 200)
@@ -85,7 +64,7 @@ if [ "$L" -gt 0 ]; then
     [ "$rc" = 0 ] && [ "$skip" != 0 -o "$abort" != "$expected" ] && status=WARN # a GPU machine should skip nothing else
     [ "$rc" = 124 ] && status=TIME
     note "tests (JUnit)" "$status" "$ok passed, $bad failed, $skip skipped, $abort aborted ($expected of the aborted are the no-driver checks; any other skip on a GPU is a problem: see tests.txt)"
-    grep -E '^\[resnet20 step|^\[tf32\]|^\[cuda\]|^\[cuda allocator\]' "$out/tests.txt" >>"$log"
+    grep -E '^\[resnet20 step|^\[tf32\]|^\[cuda\]|^\[cuda allocator\]|^\[graphed step\]' "$out/tests.txt" >>"$log"
     step=$(grep -m1 -E '^\[resnet20 step\]' "$out/tests.txt" | sed 's/^\[resnet20 step\] //')
     note "resnet20 step cuda~cpu" "$([ -n "$step" ] && echo INFO || echo "-")" "${step:-no output (see tests.txt)}"
     grep -E 'MethodSource|✘|\[X\]|Exception|expected' "$out/tests.txt" | head -40 >>"$log"
@@ -94,7 +73,7 @@ else
 fi
 
 # ---- 2. training on CIFAR-10
-wait "$DATA_PID"
+wait_data
 drc=$?
 cat "$work/data.log" >>"$log"
 L=$(limit 150)

@@ -173,6 +173,9 @@ def main():
     ap.add_argument("--json", help="write every figure here")
     args = ap.parse_args()
     t_start = time.time()
+    if not torch.cuda.is_available():
+        print(f"compare.py: PyTorch {torch.__version__} sees no CUDA device: run this on the GPU machine (bench/gpu/speed.sh)")
+        return 2
     torch.backends.cudnn.benchmark = True
     models = [m for m in MODELS if not args.quick or m[0] in ("resnet20", "resnet8x4")]
     if args.models:
