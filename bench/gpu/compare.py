@@ -157,7 +157,7 @@ class Probe:
 
 
 def fmt(v, f="%.2f"):
-    return f % v if isinstance(v, (int, float)) else str(v)
+    return f % v if isinstance(v, (int, float)) else ("-" if v is None else str(v))
 
 
 def ratio(a, b):
@@ -214,6 +214,8 @@ def main():
                     continue
                 r = probe.ask(f"step {name} {BATCH} {mode} {prec} {steps} {rounds} {budget}")
                 row["kr_" + mode] = r.get("ms", "ERROR")
+                if "error" in r:
+                    res["checks"][f"{name} {prec} {mode} step"] = r
                 row["kr_" + mode + "_detail"] = r
             rows.append(row)
     res["steps"] = rows
@@ -228,6 +230,8 @@ def main():
         r = probe.ask(f"gemm {n} {prec}")
         t_tf = 2.0 * n ** 3 / tms / 1e9
         gemm_rows.append({"prec": prec, "torch_tflops": t_tf, "kr_tflops": r.get("tflops", "FAILED"), "kr": r})
+        if "error" in r:
+            res["checks"][f"gemm {prec}"] = r
     del a, b
     res["gemm"] = gemm_rows
 
@@ -238,6 +242,8 @@ def main():
     del src, dst
     torch.cuda.empty_cache()
     mb = probe.ask(f"membw {n_mem}")
+    if "error" in mb:
+        res["checks"]["memory-bound kernels"] = mb
     res["membw"] = {"torch_copy_gbs": copy_gbs, "kr": mb}
     probe.close()
     set_precision("fp32")

@@ -38,3 +38,5 @@ echo "[prepare] carry: bench/gpu/carry ($(du -sh "$carry" | cut -f1): $(ls "$car
 echo "[prepare] tracked tree $((tree_bytes / 1048576)) MiB + untracked $((${untracked_bytes:-0} / 1048576)) MiB + carry $((carry_bytes / 1048576)) MiB = $((total / 1048576)) MiB of the 64 MiB a device call takes"
 [ "$total" -lt $((64 * 1048576)) ] || { echo "[prepare] TOO LARGE for one device call" >&2; exit 1; }
 echo "[prepare] then, with the device tool:  run(command=\"bash bench/gpu/check.sh\", carry=[\"bench/gpu/carry\"], timeout_s=540)"
+echo "[prepare]   issue 6 (kr vs PyTorch):     run(command=\"bash bench/gpu/speed.sh\", carry=[\"bench/gpu/carry\"], timeout_s=420)"
+echo "[prepare]   the GPU grid:                run(command=\"bash bench/gpu/grid.sh 480\", carry=[\"bench/gpu/carry\"], timeout_s=540)"

@@ -29,6 +29,7 @@ timeout "${KR_SPEED_COMPARE_S:-270}" python3 bench/gpu/compare.py --java "$JAVA"
     >"$out/speed.txt" 2>>"$log"
 crc=$?
 [ "$crc" = 124 ] && echo "compare.py ran past its ${KR_SPEED_COMPARE_S:-270} s (see speed.log for how far it got)" >>"$out/speed.txt"
+[ -s "$out/speed.txt" ] || { echo "compare.py exited $crc without a table; the end of speed.log:"; tail -5 "$out/speed.log"; } >>"$out/speed.txt"
 
 # ---- 2. the trainer with and without --cuda-graphs, same seed and data
 wait_data

@@ -372,18 +372,18 @@ public final class GpuSpeed {
         return x.to(CUDA).reshape(1, -1).expand(k, x.numel()).contiguous().reshape(-1);
     }
 
-    /** The fused recoding kernels against the CPU backend on 100,003 elements (an odd size: a partial last block). */
+    /** The fused recoding kernels against the float64 reference (scalar backend) on 100,003 elements (an odd size: a partial last block). */
     private void checkRecoding() {
         Rng r = new Rng(7);
         int n = 100_003;
         Tensor w = Tensor.uniform(r, -1, 1, n), a = Tensor.uniform(r, -1, 1, n), g = Tensor.uniform(r, -1, 1, n), b = Tensor.uniform(r, -1, 1, n);
         Tensor gc = g.copy(), gd = g.to(CUDA);
-        double sc = Backends.of(Device.CPU).sparseRecoding(gc, w, a, 0.5, 0.01), sd = be.sparseRecoding(gd, w.to(CUDA), a.to(CUDA), 0.5, 0.01);
+        var cpu = Backends.cpu("scalar"); // computes in double like the kernels: agreement to rounding
+        double sc = cpu.sparseRecoding(gc, w, a, 0.5, 0.01), sd = be.sparseRecoding(gd, w.to(CUDA), a.to(CUDA), 0.5, 0.01);
         Worst worst = new Worst(0, "").max("sparse recoding gradient", gd.toFloatArray(), gc.toFloatArray());
         if (!(worst.rel() <= 1e-6 && Math.abs(sc - sd) <= 1e-9 * Math.abs(sc)))
             throw new IllegalStateException(String.format(Locale.ROOT, "[gpu speed] sparse recoding differs from the CPU: gradient %.3g, sum %.9g vs %.9g", worst.rel(), sd, sc));
         Tensor wc = w.copy(), bc = b.copy(), g2 = g.copy(), wd = w.to(CUDA), bd = b.to(CUDA), g2d = g.to(CUDA);
-        var cpu = Backends.of(Device.CPU);
         double s1 = cpu.sparseRecoding(g2, wc, a, 0.5, 0.01);
         cpu.sgdStep(wc, g2, bc, 0.1, 0.9, 0, 5e-4, false, false);
         double s2 = be.sparseRecodingSgd(g2d, wd, a.to(CUDA), bd, 0.5, 0.01, 0.1, 0.9, 0, 5e-4, false, false);
