@@ -91,6 +91,9 @@ class CliTest {
         assertEquals(Main.DATA, r.code);
         assertTrue(r.err.contains("[download] cannot reach 127.0.0.1"), r.err);
         assertEquals(Main.USAGE, kr("data", "download", "imagenet").code);
+        r = kr("train", "--model", "democnn", "--data", data.toString(), "--epochs", "1", "--cuda-graphs", "--out", tmp.resolve("graphs").toString());
+        assertEquals(Main.USAGE, r.code);
+        assertTrue(r.err.contains("--cuda-graphs needs --device cuda, not cpu"), r.err);
     }
 
     @Test
