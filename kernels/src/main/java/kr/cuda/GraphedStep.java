@@ -190,11 +190,14 @@ public final class GraphedStep implements AutoCloseable {
     @Override
     public void close() {
         if (exec == null) return;
-        be.context().synchronize("graph close");
-        JCudaDriver.cuGraphExecDestroy(exec);
-        JCudaDriver.cuGraphDestroy(graph);
-        be.allocator().closePool(pool);
-        exec = null;
-        graph = null;
+        try {
+            be.context().synchronize("graph close");
+        } finally {
+            JCudaDriver.cuGraphExecDestroy(exec);
+            JCudaDriver.cuGraphDestroy(graph);
+            be.allocator().closePool(pool);
+            exec = null;
+            graph = null;
+        }
     }
 }

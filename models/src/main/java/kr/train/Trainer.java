@@ -281,7 +281,11 @@ public final class Trainer {
         } finally {
             progress.clear();
             if (runner != null) {
-                runner.close();
+                try {
+                    runner.close();
+                } catch (RuntimeException e) { // after a device fault closing fails too: keep the first error
+                    System.err.println("[train] closing the step runner failed: " + e.getMessage());
+                }
                 runner = null;
             }
             if (scope != null) scope.close();
