@@ -117,7 +117,7 @@ public final class TrainConfig {
         m.put("augment", augment);
         m.put("cutout", (long) cutout);
         m.put("normalize", normalize);
-        if (distill != null) m.put("distill", new LinkedHashMap<>(distill));
+        m.put("distill", distill == null ? null : new LinkedHashMap<>(distill));
         return m;
     }
 
