@@ -9,7 +9,7 @@ package kr.engine.backend;
 public enum Tolerances {
     EXACT(0, 0, "copies, views, casts, compare, where, argmax, max/relu/abs/neg/sign and max pooling move or select values without arithmetic"),
     ROUNDED(0, 1.2e-7, "add/sub/mul/div/sqrt/square are IEEE float32 ops: one rounding of the exact result, half an ulp (2^-24 relative)"),
-    TRANSCENDENTAL(2e-7, 2e-6, "exp/log/tanh/sigmoid/pow: Vector API (SVML) or device math functions are a few ulp off, plus float32 rounding"),
+    TRANSCENDENTAL(2e-7, 2e-6, "exp/log/tanh/sigmoid/pow: CUDA math functions are a few ulp off, plus float32 rounding (the vector backend rounds the reference once)"),
     SUM(1e-4, 2e-6, "sums and sums of squares of up to 1e5 O(1) terms: float32 lane sums flushed into double; error ~ sqrt(n)*ulp(partials), not ~|result|"),
     DOT(1e-4, 1e-4, "matmul and conv2d (+ backward): float32 dot products of up to ~600 O(1) terms; blocked kernels reorder the sum"),
     POOL(1e-7, 5e-7, "average pooling and pooling gradients: float32 sums of up to kernel^2 overlapping terms, then a division"),

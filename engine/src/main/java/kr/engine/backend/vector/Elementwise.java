@@ -59,11 +59,9 @@ final class Elementwise {
             case NEG:
                 for (; i < ub; i += L) FloatVector.fromArray(S, x, xo + i).neg().intoArray(y, yo + i);
                 break;
-            case EXP:
-                for (; i < ub; i += L) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.EXP).intoArray(y, yo + i);
-                break;
-            case LOG:
-                for (; i < ub; i += L) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.LOG).intoArray(y, yo + i);
+            case EXP, LOG, SIGMOID, TANH:
+                // Transcendentals stay scalar: the Vector API's lanewise EXP/LOG/TANH give different bits
+                // compiled by C2 (SVML) than interpreted, so results would depend on JIT timing.
                 break;
             case SQRT:
                 for (; i < ub; i += L) FloatVector.fromArray(S, x, xo + i).sqrt().intoArray(y, yo + i);
@@ -76,15 +74,6 @@ final class Elementwise {
                     FloatVector v = FloatVector.fromArray(S, x, xo + i);
                     zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);
                 }
-                break;
-            case SIGMOID:
-                for (; i < ub; i += L) {
-                    FloatVector e = FloatVector.fromArray(S, x, xo + i).neg().lanewise(VectorOperators.EXP);
-                    one.div(e.add(one)).intoArray(y, yo + i);
-                }
-                break;
-            case TANH:
-                for (; i < ub; i += L) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.TANH).intoArray(y, yo + i);
                 break;
             case SIGN: // signum: zeros and NaN pass through
                 for (; i < ub; i += L) {
@@ -144,10 +133,7 @@ final class Elementwise {
         if (p == -1.0) {
             FloatVector one = FloatVector.broadcast(S, 1f);
             for (; i < ub; i += L) one.div(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
-        } else {
-            float pf = (float) p;
-            for (; i < ub; i += L) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.POW, pf).intoArray(y, yo + i);
-        }
+        } // other exponents stay scalar: lanewise POW is not bit-reproducible across JIT tiers (see unaryDense)
         for (; i < n; i++) y[yo + i] = (float) Math.pow(x[xo + i], p);
     }
 

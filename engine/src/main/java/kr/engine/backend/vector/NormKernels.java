@@ -196,15 +196,10 @@ final class NormKernels {
 
     private static void logSoftmaxRow(float[] a, int ao, float[] y, int yo, int n) {
         float mx = Vec.maxRuns(a, ao, 1, 0, n);
-        FloatVector mv = FloatVector.broadcast(S, mx);
         double s = 0;
-        int i = 0, ub = S.loopBound(n);
-        while (i < ub) { // float32 lanes, flushed into the double sum every FLUSH elements
-            FloatVector acc = FloatVector.zero(S);
-            for (int end = Math.min(ub, i + FLUSH); i < end; i += L) acc = acc.add(FloatVector.fromArray(S, a, ao + i).sub(mv).lanewise(VectorOperators.EXP));
-            s += acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < n; i++) s += Math.exp(a[ao + i] - mx);
+        int i, ub = S.loopBound(n);
+        // scalar exp: lanewise EXP is not bit-reproducible across JIT tiers (see Elementwise.unaryDense)
+        for (i = 0; i < n; i++) s += Math.exp(a[ao + i] - mx);
         float lse = (float) (mx + Math.log(s));
         for (i = 0; i < ub; i += L) FloatVector.fromArray(S, a, ao + i).sub(lse).intoArray(y, yo + i);
         for (; i < n; i++) y[yo + i] = a[ao + i] - lse;
@@ -223,11 +218,7 @@ final class NormKernels {
         double[] tot = new double[len];
         for (int k = 0; k < n; k++) {
             int o = ao + k * stride, j = 0;
-            for (; j < ub; j += L) {
-                FloatVector e = FloatVector.fromArray(S, a, o + j).sub(FloatVector.fromArray(S, mx, j)).lanewise(VectorOperators.EXP);
-                FloatVector.fromArray(S, sum, j).add(e).intoArray(sum, j);
-            }
-            for (; j < len; j++) sum[j] += (float) Math.exp(a[o + j] - mx[j]);
+            for (; j < len; j++) sum[j] += (float) Math.exp(a[o + j] - mx[j]); // scalar exp, as in logSoftmaxRow
             if ((k + 1) % 64 == 0 || k == n - 1) { // flush the float32 partial sums into doubles
                 for (j = 0; j < len; j++) {
                     tot[j] += sum[j];
