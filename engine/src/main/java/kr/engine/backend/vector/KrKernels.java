@@ -39,12 +39,12 @@ final class KrKernels {
                 FloatVector.fromArray(S, ga, go + i).add(d.mul(b), m).intoArray(ga, go + i);
                 acc = acc.add(d.mul(d), m);
                 if ((pending += L) >= Vec.FLUSH) { // bounded float blocks flushed into a double
-                    total += acc.reduceLanes(VectorOperators.ADD);
+                    total += Vec.sumLanes(acc);
                     acc = FloatVector.zero(S);
                     pending = 0;
                 }
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Vec.sumLanes(acc);
             for (; i < hi; i++) {
                 float a = aa[ao + i];
                 if (Math.abs(a) < thr) continue;

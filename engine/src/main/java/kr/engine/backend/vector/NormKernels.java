@@ -73,8 +73,8 @@ final class NormKernels {
             }
             pending += n;
             if (pending >= FLUSH || (r == runs - 1 && p + n == len)) {
-                s1 += (double) acc1.reduceLanes(VectorOperators.ADD) + t1;
-                s2 += (double) acc2.reduceLanes(VectorOperators.ADD) + t2;
+                s1 += Vec.sumLanes(acc1) + t1;
+                s2 += Vec.sumLanes(acc2) + t2;
                 acc1 = FloatVector.zero(S);
                 acc2 = FloatVector.zero(S);
                 t1 = t2 = 0;
@@ -147,9 +147,9 @@ final class NormKernels {
             }
             pending += n;
             if (pending >= FLUSH || (r == runs - 1 && p + n == len)) {
-                s1 += (double) acc1.reduceLanes(VectorOperators.ADD) + t1;
-                s2 += (double) acc2.reduceLanes(VectorOperators.ADD) + t2;
-                s3 += (double) acc3.reduceLanes(VectorOperators.ADD) + t3;
+                s1 += Vec.sumLanes(acc1) + t1;
+                s2 += Vec.sumLanes(acc2) + t2;
+                s3 += Vec.sumLanes(acc3) + t3;
                 acc1 = FloatVector.zero(S);
                 acc2 = FloatVector.zero(S);
                 acc3 = FloatVector.zero(S);

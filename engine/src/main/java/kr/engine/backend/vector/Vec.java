@@ -44,6 +44,16 @@ final class Vec {
         return Shapes.contiguousStrides(shape);
     }
 
+    /**
+     * Sum of the lanes of {@code v} in lane order, in double. {@code reduceLanes(ADD)} may add in any
+     * order (C2 on JDK 21+ uses a tree, the interpreter a loop), so its bits would depend on the JIT.
+     */
+    static double sumLanes(FloatVector v) {
+        double s = 0;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
+    }
+
     /** Sum of {@code runs} runs of {@code len} elements starting {@code stride} apart from {@code base}. */
     static double sumRuns(float[] a, int base, int runs, int stride, int len) {
         double total = 0;
@@ -57,14 +67,14 @@ final class Vec {
                 for (; i < n; i++) tail += a[o + i];
                 pending += n;
                 if (pending >= FLUSH) {
-                    total += (double) acc.reduceLanes(VectorOperators.ADD) + tail;
+                    total += sumLanes(acc) + tail;
                     acc = FloatVector.zero(S);
                     tail = 0;
                     pending = 0;
                 }
             }
         }
-        return total + (double) acc.reduceLanes(VectorOperators.ADD) + tail;
+        return total + sumLanes(acc) + tail;
     }
 
     /** Max (NaN-propagating, as Math.max) of {@code runs} runs laid out as in {@link #sumRuns}. */
@@ -92,7 +102,7 @@ final class Vec {
                 acc = acc.add(v.mul(v));
             }
             for (; i < len; i++) tail += a[o + i] * a[o + i];
-            total += (double) acc.reduceLanes(VectorOperators.ADD) + tail;
+            total += sumLanes(acc) + tail;
         }
         return total;
     }

@@ -10,12 +10,13 @@ import kr.engine.backend.UnaryOp;
 import org.junit.jupiter.api.Test;
 
 /**
- * exp, log, sigmoid, tanh, pow and log-softmax of the vector backend are the float64 reference
- * rounded once, at every position and however hot the JIT is. Vector API transcendentals (SVML once
- * C2 compiles them) give other bits than their interpreted fallback, which made a resumed run differ
- * from an uninterrupted one in the last bit on some CPUs; this guards against their return.
+ * The vector backend gives the same bits however hot the JIT is: exp, log, sigmoid, tanh, pow and
+ * log-softmax are the float64 reference rounded once at every position, and sums do not depend on
+ * the order C2 picks for a lane reduction. Vector API transcendentals (SVML once C2 compiles them)
+ * and {@code reduceLanes(ADD)} (a tree on JDK 21+) differ from their interpreted fallback, which made
+ * a resumed run differ from an uninterrupted one in the last bit; this guards against their return.
  */
-class TranscendentalBitsTest {
+class JitReproducibilityTest {
     private static final Backend VECTOR = Backends.cpu("vector");
 
     private static float[] inputs(int n, long seed, boolean positive) {
@@ -53,6 +54,21 @@ class TranscendentalBitsTest {
                 assertEquals(Float.floatToRawIntBits((float) Math.pow(x[i], 1.7)), Float.floatToRawIntBits(y[i]), "pow of " + x[i] + " at " + i);
             assertEquals(java.util.Arrays.toString(rows0), java.util.Arrays.toString(VECTOR.logSoftmax(rows, 1).toFloatArray()), "log-softmax over rows");
             assertEquals(java.util.Arrays.toString(cols0), java.util.Arrays.toString(VECTOR.logSoftmax(cols, 0).toFloatArray()), "log-softmax over columns");
+        }
+    }
+
+    @Test
+    void sumsDoNotDependOnTheJit() {
+        Tensor x = Tensor.of(inputs(3 * 4 * 37 * 5, 10, false), 3, 4, 37, 5);
+        boolean[] all = {true, true, true, true}, nhw = {true, false, true, true};
+        String sum0 = java.util.Arrays.toString(VECTOR.reduce(kr.engine.backend.ReduceOp.SUM, x, all).toFloatArray());
+        String mean0 = java.util.Arrays.toString(VECTOR.reduce(kr.engine.backend.ReduceOp.SUM, x, nhw).toFloatArray());
+        for (int round = 0; round < 3000; round++) {
+            String sum = java.util.Arrays.toString(VECTOR.reduce(kr.engine.backend.ReduceOp.SUM, x, all).toFloatArray());
+            String mean = java.util.Arrays.toString(VECTOR.reduce(kr.engine.backend.ReduceOp.SUM, x, nhw).toFloatArray());
+            if (round % 1000 != 999) continue;
+            assertEquals(sum0, sum, "sum of all elements");
+            assertEquals(mean0, mean, "per-channel sum");
         }
     }
 }
