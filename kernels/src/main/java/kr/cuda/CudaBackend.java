@@ -400,25 +400,22 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor binary(BinaryOp op, Tensor a, Tensor b, int[] outShape) {
-        String name = "binary." + op.opName();
-        requireF32(name, a, b);
-        Tensor y = alloc(outShape, DType.F32);
-        int n = y.numel();
-        if (n > 0)
-            run(name, "elementwise", "binary_f32", n,
-                    new Args().ptr(st(name, y)).ptr(st(name, a)).ints(layout(a, outShape)).ptr(st(name, b)).ints(layout(b, outShape)).i(n).i(code(op)));
-        return y;
+        return broadcastPair("binary." + op.opName(), "binary_f32", a, b, outShape, code(op));
     }
 
     @Override
     public Tensor compare(CompareOp op, Tensor a, Tensor b, int[] outShape) {
-        String name = "compare." + op.opName();
+        return broadcastPair("compare." + op.opName(), "compare_f32", a, b, outShape, code(op));
+    }
+
+    /** y = kernel(a, b) over {@code outShape}, both operands broadcast; {@code opCode} selects the operator inside the kernel. */
+    private Tensor broadcastPair(String name, String kernel, Tensor a, Tensor b, int[] outShape, int opCode) {
         requireF32(name, a, b);
         Tensor y = alloc(outShape, DType.F32);
         int n = y.numel();
         if (n > 0)
-            run(name, "elementwise", "compare_f32", n,
-                    new Args().ptr(st(name, y)).ptr(st(name, a)).ints(layout(a, outShape)).ptr(st(name, b)).ints(layout(b, outShape)).i(n).i(code(op)));
+            run(name, "elementwise", kernel, n,
+                    new Args().ptr(st(name, y)).ptr(st(name, a)).ints(layout(a, outShape)).ptr(st(name, b)).ints(layout(b, outShape)).i(n).i(opCode));
         return y;
     }
 
