@@ -30,8 +30,8 @@ import kr.train.StepRunner;
  *
  * <pre>
  * info
- * check MODEL BATCH PREC                cuda step vs the CPU backend (float32): loss and every gradient; fp32: each
- *                                       tensor within 5e-3 of its scale, tf32: relative L2 of all gradients within 5e-2
+ * check MODEL BATCH PREC                cuda step vs the CPU backend (float32): loss and every gradient within
+ *                                       StepBounds.FP32 or .TF32 (norms sized by PyTorch's own spread against float64)
  * checkgraph MODEL BATCH STEPS          STEPS steps replayed as a CUDA graph (GraphedTrainStep) vs the
  *                                       trainer's eager path on cuda: every parameter and buffer
  * step MODEL BATCH MODE PREC STEPS ROUNDS SECONDS
@@ -49,8 +49,6 @@ import kr.train.StepRunner;
  */
 public final class GpuSpeed {
     private static final Device CUDA = Device.cuda(0);
-    /** Gradient check bound: max |cuda - cpu| over a tensor, relative to max |cpu| (a wrong kernel is off by O(1)). */
-    static final double STEP_BOUND = 5e-3;
 
     private final CudaBackend be;
 
@@ -144,30 +142,22 @@ public final class GpuSpeed {
         Tensor lg = F.crossEntropy(gpu.forward(x.to(CUDA)), y), lc = F.crossEntropy(cpu.forward(x), y);
         lg.backward();
         lc.backward();
-        Worst w = new Worst(0, "").max("loss", lg.toFloatArray(), lc.toFloatArray());
-        double num = 0, den = 0;
+        Map<String, float[]> ag = new LinkedHashMap<>(), ec = new LinkedHashMap<>();
         Map<String, Tensor> pg = gpu.namedParameters(), pc = cpu.namedParameters();
         for (String k : pc.keySet()) {
-            float[] a = pg.get(k).grad().toFloatArray(), e = pc.get(k).grad().toFloatArray();
-            w = w.max("gradient of " + k, a, e);
-            for (int i = 0; i < e.length; i++) {
-                num += ((double) a[i] - e[i]) * ((double) a[i] - e[i]);
-                den += (double) e[i] * e[i];
-            }
+            ag.put(k, pg.get(k).grad().toFloatArray());
+            ec.put(k, pc.get(k).grad().toFloatArray());
         }
-        double l2 = Math.sqrt(num / Math.max(den, 1e-300)), lossRel = Math.abs(lg.item() - lc.item()) / Math.abs(lc.item());
-        boolean ok = prec.equals("tf32") ? l2 <= 5e-2 && lossRel <= 1e-2 : w.rel() <= STEP_BOUND;
-        if (!ok)
-            throw new IllegalStateException(String.format(Locale.ROOT, "[gpu speed] %s %s: the cuda step differs from the CPU backend's: worst %s off by %.3g of its scale,"
-                    + " gradients' relative L2 %.3g, loss %.3g", model, prec, w.where(), w.rel(), l2, lossRel));
+        StepBounds.Result r = StepBounds.compare(ag, ec, lg.item(), lc.item());
+        (prec.equals("tf32") ? StepBounds.TF32 : StepBounds.FP32).check("gpu speed] [" + model + " " + prec, r);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", model);
         m.put("prec", prec);
         m.put("loss_cuda", lg.item());
         m.put("loss_cpu", lc.item());
-        m.put("worst_rel", w.rel());
-        m.put("worst_at", w.where());
-        m.put("grad_l2_rel", l2);
+        m.put("worst_rel", r.worst());
+        m.put("worst_at", r.worstAt());
+        m.put("grad_l2_rel", r.gradL2());
         return m;
     }
 
