@@ -8,7 +8,10 @@
 //                       into S partial sums (blockIdx.z = g*S + s) that conv2d_sum_splits adds in order;
 //  * direct (depthwise and other convolutions with few channels per group, where a GEMM tile would
 //    be mostly empty): a thread per output (input) element, a block per weight element.
-// The *_tf32 variants (compute_80+ PTX only) run the tensor-core core; kr.tf32 turns them on.
+// The implicit kernels come in four block tiles: 128x128 and, for few channels (M <= 16, 32, 64), the
+// narrower _m16 (16x256), _m32 (32x128) and _m64 (64x128), so a 16-channel layer does not leave 7/8
+// of each tile empty. The *_tf32 variants (compute_80+ PTX only, 128x128) run the tensor-core core;
+// kr.tf32 turns them on.
 #include "gemm_core.cuh"
 
 struct ConvGeom {
@@ -54,10 +57,16 @@ struct FwdC {
     FwdB B{x, g, grp, true};                                          \
     FwdC C{y, g, grp};
 
-extern "C" __global__ void __launch_bounds__(GEMM_THREADS) conv2d_fwd_implicit(float* y, const float* x, const float* w, ConvGeom g) {
-    FWD_SETUP
-    gemm_f32_tile(A, B, C, g.cog, g.N * g.Ho * g.Wo, 0, K);
-}
+// The 128x128 tile, and (suffix _m16, _m32, _m64) the narrower tiles for few output channels.
+#define CONV_FWD(suffix, BM, BN, TM)                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(GEMM_THREADS) conv2d_fwd_implicit##suffix(float* y, const float* x, const float* w, ConvGeom g) { \
+        FWD_SETUP                                                                                                                          \
+        gemm_f32_tile_t<BM, BN, TM>(A, B, C, g.cog, g.N * g.Ho * g.Wo, 0, K);                                                              \
+    }
+CONV_FWD(, 128, 128, 8)
+CONV_FWD(_m64, 64, 128, 4)
+CONV_FWD(_m32, 32, 128, 2)
+CONV_FWD(_m16, 16, 256, 2)
 
 // ---- backward input: A = transposed weights, B = output-gradient patches, C = input gradient ----
 
@@ -104,10 +113,15 @@ struct BiC {
     BiB B{gy, g, grp, true};    \
     BiC C{gx, g, grp};
 
-extern "C" __global__ void __launch_bounds__(GEMM_THREADS) conv2d_bwd_input_implicit(float* gx, const float* gy, const float* w, ConvGeom g) {
-    BI_SETUP
-    gemm_f32_tile(A, B, C, g.cg, g.N * g.H * g.W, 0, g.cog * g.kh * g.kw);
-}
+#define CONV_BI(suffix, BM, BN, TM)                                                                                                              \
+    extern "C" __global__ void __launch_bounds__(GEMM_THREADS) conv2d_bwd_input_implicit##suffix(float* gx, const float* gy, const float* w, ConvGeom g) { \
+        BI_SETUP                                                                                                                                  \
+        gemm_f32_tile_t<BM, BN, TM>(A, B, C, g.cg, g.N * g.H * g.W, 0, g.cog * g.kh * g.kw);                                                       \
+    }
+CONV_BI(, 128, 128, 8)
+CONV_BI(_m64, 64, 128, 4)
+CONV_BI(_m32, 32, 128, 2)
+CONV_BI(_m16, 16, 256, 2)
 
 // ---- backward weight: A = output gradient, B = transposed input patches, C = partial weight gradient ----
 
@@ -151,10 +165,15 @@ struct SplitC {
     SplitC C{out + ((size_t) s * g.Co + grp * g.cog) * Ncols, Ncols};
 
 // out is [S, Co, cg*kh*kw]: the weight gradient itself when S == 1.
-extern "C" __global__ void __launch_bounds__(GEMM_THREADS) conv2d_bwd_weight_implicit(float* out, const float* gy, const float* x, ConvGeom g, int S) {
-    BW_SETUP
-    gemm_f32_tile(A, B, C, g.cog, Ncols, k0, k1);
-}
+#define CONV_BW(suffix, BM, BN, TM)                                                                                                                     \
+    extern "C" __global__ void __launch_bounds__(GEMM_THREADS) conv2d_bwd_weight_implicit##suffix(float* out, const float* gy, const float* x, ConvGeom g, int S) { \
+        BW_SETUP                                                                                                                                         \
+        gemm_f32_tile_t<BM, BN, TM>(A, B, C, g.cog, Ncols, k0, k1);                                                                                       \
+    }
+CONV_BW(, 128, 128, 8)
+CONV_BW(_m64, 64, 128, 4)
+CONV_BW(_m32, 32, 128, 2)
+CONV_BW(_m16, 16, 256, 2)
 
 // gw[i] = sum over s of partial[s*len + i], in order.
 extern "C" __global__ void conv2d_sum_splits(float* gw, const float* partial, int len, int S) {

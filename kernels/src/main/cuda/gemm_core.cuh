@@ -7,7 +7,8 @@
 //
 // fp32 core: 256 threads, BK = 8, each thread accumulates an 8x8 sub-tile (rows ty*4..+3 and
 // 64+ty*4..+3, likewise columns) from float4 shared-memory reads; 2*128*8 floats of shared memory,
-// padded by 4 per row so the transposing stores do not collide in banks.
+// padded by 4 per row so the transposing stores do not collide in banks. Narrower tiles (16, 32 or
+// 64 rows) use the same loop with 2 or 4 rows per thread.
 // TF32 core (sm_80+): 8 warps as 2 (m) x 4 (n), each warp a 64x32 tile of mma.sync.m16n8k8 tf32
 // with fp32 accumulation; BK = 16; operands rounded to tf32 (cvt.rna) when stored to shared memory.
 #pragma once
@@ -20,58 +21,83 @@
 #define GEMM_BK 8
 #define GEMM_PAD 4
 
-template <class LA, class LB, class SC>
-__device__ __forceinline__ void gemm_f32_tile(const LA& A, const LB& B, const SC& C, int M, int N, int k0, int k1) {
-    __shared__ __align__(16) float As[GEMM_BK][GEMM_BM + GEMM_PAD];
-    __shared__ __align__(16) float Bs[GEMM_BK][GEMM_BN + GEMM_PAD];
-    const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
-    const int m0 = blockIdx.y * GEMM_BM, n0 = blockIdx.x * GEMM_BN;
-    float acc[8][8];
+// The fp32 core for a BM x BN block tile: 256 threads as (BM/TM) x (BN/8), each accumulating TM x 8
+// (rows ty*TM.. or, for TM = 8, ty*4.. and BM/2 + ty*4..; columns tx*4.. and BN/2 + tx*4..).
+// gemm_f32_tile is the 128 x 128 tile; the narrower ones serve convolutions with few channels,
+// where a 128-row tile would be mostly empty.
+template <int BM, int BN, int TM, class LA, class LB, class SC>
+__device__ __forceinline__ void gemm_f32_tile_t(const LA& A, const LB& B, const SC& C, int M, int N, int k0, int k1) {
+    constexpr int TN = 8, TX = BN / TN;
+    static_assert((BM / TM) * TX == GEMM_THREADS, "a tile needs 256 threads");
+    static_assert(TM == 2 || TM == 4 || TM == 8, "TM is 2, 4 or 8");
+    static_assert(BN * GEMM_BK % GEMM_THREADS == 0, "B tile loads are whole rounds");
+    __shared__ __align__(16) float As[GEMM_BK][BM + GEMM_PAD];
+    __shared__ __align__(16) float Bs[GEMM_BK][BN + GEMM_PAD];
+    const int tid = threadIdx.x, tx = threadIdx.x % TX, ty = threadIdx.x / TX;
+    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+    float acc[TM][TN];
 #pragma unroll
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < TM; i++)
 #pragma unroll
-        for (int j = 0; j < 8; j++) acc[i][j] = 0.f;
+        for (int j = 0; j < TN; j++) acc[i][j] = 0.f;
     for (int kt = k0; kt < k1; kt += GEMM_BK) {
 #pragma unroll
-        for (int r = 0; r < 4; r++) {
-            int idx = tid + r * GEMM_THREADS, mm, kk;
-            if (A.kFastest) { mm = idx >> 3; kk = idx & 7; } else { kk = idx >> 7; mm = idx & 127; }
+        for (int r = 0; r < (BM * GEMM_BK + GEMM_THREADS - 1) / GEMM_THREADS; r++) { // a constant count: unrolled
+            unsigned idx = tid + r * GEMM_THREADS; // unsigned: the divisions by powers of two are shifts
+            int mm, kk;
+            if ((BM * GEMM_BK) % GEMM_THREADS != 0 && idx >= BM * GEMM_BK) break;
+            if (A.kFastest) { mm = idx / GEMM_BK; kk = idx % GEMM_BK; } else { kk = idx / BM; mm = idx % BM; }
             int m = m0 + mm, k = kt + kk;
             As[kk][mm] = (m < M && k < k1) ? A(m, k) : 0.f;
         }
 #pragma unroll
-        for (int r = 0; r < 4; r++) {
-            int idx = tid + r * GEMM_THREADS, nn, kk;
-            if (B.nFastest) { kk = idx >> 7; nn = idx & 127; } else { nn = idx >> 3; kk = idx & 7; }
+        for (int r = 0; r < BN * GEMM_BK / GEMM_THREADS; r++) {
+            unsigned idx = tid + r * GEMM_THREADS;
+            int nn, kk;
+            if (B.nFastest) { kk = idx / BN; nn = idx % BN; } else { nn = idx / GEMM_BK; kk = idx % GEMM_BK; }
             int n = n0 + nn, k = kt + kk;
             Bs[kk][nn] = (n < N && k < k1) ? B(k, n) : 0.f;
         }
         __syncthreads();
 #pragma unroll
         for (int kk = 0; kk < GEMM_BK; kk++) {
-            float4 a0 = *reinterpret_cast<const float4*>(&As[kk][ty * 4]);
-            float4 a1 = *reinterpret_cast<const float4*>(&As[kk][64 + ty * 4]);
+            float a[TM], b[TN];
+            if constexpr (TM == 8) {
+                float4 a0 = *reinterpret_cast<const float4*>(&As[kk][ty * 4]);
+                float4 a1 = *reinterpret_cast<const float4*>(&As[kk][BM / 2 + ty * 4]);
+                a[0] = a0.x; a[1] = a0.y; a[2] = a0.z; a[3] = a0.w; a[4] = a1.x; a[5] = a1.y; a[6] = a1.z; a[7] = a1.w;
+            } else if constexpr (TM == 4) {
+                float4 a0 = *reinterpret_cast<const float4*>(&As[kk][ty * 4]);
+                a[0] = a0.x; a[1] = a0.y; a[2] = a0.z; a[3] = a0.w;
+            } else {
+                float2 a0 = *reinterpret_cast<const float2*>(&As[kk][ty * 2]);
+                a[0] = a0.x; a[1] = a0.y;
+            }
             float4 b0 = *reinterpret_cast<const float4*>(&Bs[kk][tx * 4]);
-            float4 b1 = *reinterpret_cast<const float4*>(&Bs[kk][64 + tx * 4]);
-            float a[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
-            float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
+            float4 b1 = *reinterpret_cast<const float4*>(&Bs[kk][BN / 2 + tx * 4]);
+            b[0] = b0.x; b[1] = b0.y; b[2] = b0.z; b[3] = b0.w; b[4] = b1.x; b[5] = b1.y; b[6] = b1.z; b[7] = b1.w;
 #pragma unroll
-            for (int i = 0; i < 8; i++)
+            for (int i = 0; i < TM; i++)
 #pragma unroll
-                for (int j = 0; j < 8; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+                for (int j = 0; j < TN; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
         }
         __syncthreads();
     }
 #pragma unroll
-    for (int i = 0; i < 8; i++) {
-        int m = m0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + i - 4);
+    for (int i = 0; i < TM; i++) {
+        int m = m0 + (TM == 8 ? (i < 4 ? ty * 4 + i : BM / 2 + ty * 4 + i - 4) : ty * TM + i);
         if (m >= M) continue;
 #pragma unroll
-        for (int j = 0; j < 8; j++) {
-            int n = n0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + j - 4);
+        for (int j = 0; j < TN; j++) {
+            int n = n0 + (j < 4 ? tx * 4 + j : BN / 2 + tx * 4 + j - 4);
             if (n < N) C(m, n, acc[i][j]);
         }
     }
+}
+
+template <class LA, class LB, class SC>
+__device__ __forceinline__ void gemm_f32_tile(const LA& A, const LB& B, const SC& C, int M, int N, int k0, int k1) {
+    gemm_f32_tile_t<GEMM_BM, GEMM_BN, 8>(A, B, C, M, N, k0, k1);
 }
 
 #if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
@@ -115,7 +141,8 @@ __device__ __forceinline__ void gemm_tf32_tile(const LA& A, const LB& B, const S
         }
 #pragma unroll
         for (int r = 0; r < 8; r++) {
-            int idx = tid + r * GEMM_THREADS, nn, kk;
+            unsigned idx = tid + r * GEMM_THREADS;
+            int nn, kk;
             if (B.nFastest) { kk = idx >> 7; nn = idx & 127; } else { nn = idx >> 4; kk = idx & 15; }
             int n = n0 + nn, k = kt + kk;
             Bs[kk][nn] = kr_to_tf32((n < N && k < k1) ? B(k, n) : 0.f);

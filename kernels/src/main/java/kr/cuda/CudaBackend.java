@@ -584,19 +584,49 @@ public final class CudaBackend implements Backend, AutoCloseable {
             p.dilationW(), g, xs[1] / g, ws[0] / g};
     }
 
-    /** Whether this convolution runs on the direct kernels (kr.cuda.conv=auto|gemm|direct). */
+    private static String convMode() {
+        return System.getProperty("kr.cuda.conv", "auto").toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether this convolution runs on the direct kernels (kr.cuda.conv=auto|gemm|gemm16|gemm32|gemm64|gemm128|direct). */
     private static boolean direct(int[] geom) {
-        String mode = System.getProperty("kr.cuda.conv", "auto").toLowerCase(Locale.ROOT);
+        String mode = convMode();
         return switch (mode) {
             case "direct" -> true;
-            case "gemm" -> false;
+            case "gemm", "gemm16", "gemm32", "gemm64", "gemm128" -> false;
             case "auto" -> geom[16] * geom[17] <= DIRECT_CONV_PAIRS;
-            default -> throw new IllegalArgumentException("[cuda conv2d] kr.cuda.conv must be auto, gemm or direct, not '" + mode + "'");
+            default -> throw new IllegalArgumentException("[cuda conv2d] kr.cuda.conv must be auto, gemm, gemm16, gemm32, gemm64, gemm128 or direct, not '"
+                    + mode + "'");
         };
     }
 
-    private String convKernel(String base) {
-        return tf32() ? base + "_tf32" : base;
+    /** An implicit-GEMM block tile of conv.cu: the kernel name's suffix, its rows (M) and columns (N). */
+    record ConvTile(String suffix, int bm, int bn) {}
+
+    /** Widest first; see conv.cu's header. */
+    static final ConvTile[] CONV_TILES = {new ConvTile("", 128, 128), new ConvTile("_m64", 64, 128), new ConvTile("_m32", 32, 128), new ConvTile("_m16", 16, 256)};
+
+    /**
+     * The tile for M rows (output channels per group): the narrowest that holds them. Not narrower
+     * to fill the multiprocessors: the kernels are bound by the patch gathers, which a narrower tile
+     * repeats for each of its row blocks (measured on the H200: [128,64,8,8] forward 0.206 ms on the
+     * 128-row tile, 0.261 ms on 16-row tiles). TF32 has the 128x128 tile only; kr.cuda.conv=gemmNN forces one.
+     */
+    private ConvTile convTile(int m) {
+        if (tf32()) return CONV_TILES[0];
+        String mode = convMode();
+        if (mode.startsWith("gemm") && mode.length() > 4) {
+            int bm = Integer.parseInt(mode.substring(4));
+            for (ConvTile t : CONV_TILES)
+                if (t.bm() == bm) return t;
+        }
+        int i = 0;
+        while (i + 1 < CONV_TILES.length && CONV_TILES[i + 1].bm() >= m) i++;
+        return CONV_TILES[i];
+    }
+
+    private String convKernel(String base, ConvTile t) {
+        return tf32() ? base + "_tf32" : base + t.suffix();
     }
 
     @Override
@@ -611,7 +641,10 @@ public final class CudaBackend implements Backend, AutoCloseable {
         int[] g = geom(xs, ws, ho, wo, p);
         Args a = new Args().ptr(st("conv2d", y)).ptr(st("conv2d", xd), xd.offset()).ptr(st("conv2d", wd), wd.offset()).ints(g);
         if (direct(g)) run("conv2d", "conv", "conv2d_fwd_direct", n, a);
-        else launcher.launch("conv2d", "conv", convKernel("conv2d_fwd_implicit"), ceil(xs[0] * ho * wo, 128), ceil(g[17], 128), g[15], THREADS, a);
+        else {
+            ConvTile t = convTile(g[17]);
+            launcher.launch("conv2d", "conv", convKernel("conv2d_fwd_implicit", t), ceil(xs[0] * ho * wo, t.bn()), ceil(g[17], t.bm()), g[15], THREADS, a);
+        }
         return y;
     }
 
@@ -631,7 +664,10 @@ public final class CudaBackend implements Backend, AutoCloseable {
         String op = "conv2d_backward_input";
         Args a = new Args().ptr(st(op, gx)).ptr(st(op, gd), gd.offset()).ptr(st(op, wd), wd.offset()).ints(g);
         if (direct(g)) run(op, "conv", "conv2d_bwd_input_direct", n, a);
-        else launcher.launch(op, "conv", convKernel("conv2d_bwd_input_implicit"), ceil(xs[0] * xs[2] * xs[3], 128), ceil(g[16], 128), g[15], THREADS, a);
+        else {
+            ConvTile t = convTile(g[16]);
+            launcher.launch(op, "conv", convKernel("conv2d_bwd_input_implicit", t), ceil(xs[0] * xs[2] * xs[3], t.bn()), ceil(g[16], t.bm()), g[15], THREADS, a);
+        }
         return gx;
     }
 
@@ -651,17 +687,18 @@ public final class CudaBackend implements Backend, AutoCloseable {
             return gw;
         }
         int cols = g[16] * ws[2] * ws[3], k = xs[0] * g[5] * g[6];
-        int tiles = ceil(cols, 128) * ceil(g[17], 128) * g[15];
+        ConvTile t = convTile(g[17]);
+        int tiles = ceil(cols, t.bn()) * ceil(g[17], t.bm()) * g[15];
         // split K so that the few output tiles still fill the GPU; each split sums at least 512 terms
         int s = Math.max(1, Math.min(Math.min(ceil(k, 512), ceil(2 * ctx.multiprocessors(), tiles)), 65535 / g[15]));
-        String kernel = convKernel("conv2d_bwd_weight_implicit");
+        String kernel = convKernel("conv2d_bwd_weight_implicit", t);
         if (s == 1) {
-            launcher.launch(op, "conv", kernel, ceil(cols, 128), ceil(g[17], 128), g[15], THREADS,
+            launcher.launch(op, "conv", kernel, ceil(cols, t.bn()), ceil(g[17], t.bm()), g[15], THREADS,
                     new Args().ptr(gws).ptr(gys, gd.offset()).ptr(xss, xd.offset()).ints(g).i(1));
             return gw;
         }
         try (Scratch part = new Scratch((long) s * len * 4)) {
-            launcher.launch(op, "conv", kernel, ceil(cols, 128), ceil(g[17], 128), g[15] * s, THREADS,
+            launcher.launch(op, "conv", kernel, ceil(cols, t.bn()), ceil(g[17], t.bm()), g[15] * s, THREADS,
                     new Args().ptr(part.ptr()).ptr(gys, gd.offset()).ptr(xss, xd.offset()).ints(g).i(s));
             run(op, "conv", "conv2d_sum_splits", len, new Args().ptr(gws).ptr(part.ptr()).i(len).i(s));
         }
@@ -778,14 +815,14 @@ public final class CudaBackend implements Backend, AutoCloseable {
         Tensor gd = dense(gy), xd = dense(x), gmd = dense(gamma), md = dense(mean), id = dense(invstd);
         CudaStorage gs = st(op, gd), xss = st(op, xd), ms = st(op, md), is = st(op, id), gms = st(op, gmd);
         int s = bnSplits(c, n * inner);
-        try (Scratch part = new Scratch((long) c * s * 16); Scratch coef = new Scratch((long) c * 12)) {
+        try (Scratch part = new Scratch((long) c * s * 24); Scratch coef = new Scratch((long) c * 16)) {
             launcher.launch(op, "batchnorm", "bn_bwd_partial_f32", s, c, 1, THREADS, new Args().ptr(part.ptr()).ptr(gs, gd.offset()).ptr(xss, xd.offset())
-                    .ptr(ms, md.offset()).ptr(is, id.offset()).i(n).i(c).i(inner).i(s));
+                    .ptr(ms, md.offset()).i(n).i(c).i(inner).i(s));
             run(op, "batchnorm", "bn_bwd_finish_f32", c, new Args().ptr(st(op, dgamma)).ptr(st(op, dbeta)).ptr(coef.ptr()).ptr(part.ptr())
                     .ptr(gms, gmd.offset()).ptr(is, id.offset()).i(c).i(s).d((double) n * inner));
             if (total > 0)
                 run(op, "batchnorm", "bn_bwd_apply_f32", total, new Args().ptr(st(op, dx)).ptr(gs, gd.offset()).ptr(xss, xd.offset()).ptr(ms, md.offset())
-                        .ptr(is, id.offset()).ptr(coef.ptr()).i(total).i(c).i(inner));
+                        .ptr(coef.ptr()).i(total).i(c).i(inner));
         }
         return new Tensor[] {dx, dgamma, dbeta};
     }

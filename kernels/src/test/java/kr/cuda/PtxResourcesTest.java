@@ -36,7 +36,10 @@ class PtxResourcesTest {
             "kr", List.of("sparse_recoding_f32", "sparse_recoding_sgd_f32", "sparse_recoding_dev_f32"),
             "step", List.of("one_hot_f32", "step_stats_f32", "sum_partials_f64"),
             "gemm", List.of("gemm_f32", "gemm_tf32"),
-            "conv", List.of("conv2d_fwd_implicit", "conv2d_bwd_input_implicit", "conv2d_bwd_weight_implicit", "conv2d_sum_splits", "conv2d_fwd_direct",
+            "conv", List.of("conv2d_fwd_implicit", "conv2d_bwd_input_implicit", "conv2d_bwd_weight_implicit", "conv2d_fwd_implicit_m64",
+                    "conv2d_bwd_input_implicit_m64", "conv2d_bwd_weight_implicit_m64", "conv2d_fwd_implicit_m32", "conv2d_bwd_input_implicit_m32",
+                    "conv2d_bwd_weight_implicit_m32", "conv2d_fwd_implicit_m16", "conv2d_bwd_input_implicit_m16", "conv2d_bwd_weight_implicit_m16",
+                    "conv2d_sum_splits", "conv2d_fwd_direct",
                     "conv2d_bwd_input_direct", "conv2d_bwd_weight_direct", "conv2d_fwd_implicit_tf32", "conv2d_bwd_input_implicit_tf32",
                     "conv2d_bwd_weight_implicit_tf32")));
 

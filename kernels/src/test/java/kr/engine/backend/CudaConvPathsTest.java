@@ -6,11 +6,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The conformance suite's convolution cases on each cuda algorithm in turn (kr.cuda.conv=gemm
  * forces implicit GEMM even for depthwise, direct forces the direct kernels for every conv), so
- * both stay correct whichever the automatic choice picks. Skipped, with the reason, without a GPU.
+ * both stay correct whichever the automatic choice picks; gemm16 ... gemm128 force each block tile of
+ * the implicit GEMM. Skipped, with the reason, without a GPU.
  */
 class CudaConvPathsTest {
     @ParameterizedTest
-    @ValueSource(strings = {"gemm", "direct"})
+    @ValueSource(strings = {"gemm", "direct", "gemm16", "gemm32", "gemm64", "gemm128"})
     void conv2dOnEachPath(String mode) {
         BackendConformanceTest.Target t = CudaBackendConformanceTest.targets().findFirst().orElseThrow();
         String before = System.getProperty("kr.cuda.conv");
