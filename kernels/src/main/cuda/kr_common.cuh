@@ -2,6 +2,7 @@
 // stride 0) view of a tensor so kernels read any view in place; rank -1 marks a dense view
 // (element i at offset + i), which skips the index arithmetic.
 #pragma once
+#include <stdint.h>
 
 #define KR_MAX_DIMS 8
 
@@ -59,15 +60,29 @@ __device__ __forceinline__ float kr_max(float a, float b) {
 // One SGD element update with torch.optim.SGD's semantics (L2 weight decay, momentum with
 // dampening, Nesterov; on the first step the buffer starts as the gradient), arithmetic in double,
 // each stored value rounded once. buf is unused when momentum is 0. Shared by sgd_step_f32,
-// sparse_recoding_sgd_f32 and the multi-tensor sgd_multi_f32, so all three round alike.
-__device__ __forceinline__ void kr_sgd_update(float* p, float* buf, int i, double g, double lr, double momentum, double dampening,
-        double wd, int nesterov, int first) {
-    double pv = (double) p[i];
+// sparse_recoding_sgd_f32 and the multi-tensor sgd_multi_f32, so all three round alike
+// (kr_sgd_values on registers, kr_sgd_update on memory).
+__device__ __forceinline__ void kr_sgd_values(float& p, float& buf, double g, double lr, double momentum, double dampening, double wd,
+        int nesterov, int first) {
+    double pv = (double) p;
     double d = g + wd * pv;
     if (momentum != 0.0) {
-        double b = first ? d : momentum * (double) buf[i] + (1.0 - dampening) * d;
-        buf[i] = (float) b;
+        double b = first ? d : momentum * (double) buf + (1.0 - dampening) * d;
+        buf = (float) b;
         d = nesterov ? d + momentum * b : b;
     }
-    p[i] = (float) (pv - lr * d);
+    p = (float) (pv - lr * d);
+}
+
+__device__ __forceinline__ void kr_sgd_update(float* p, float* buf, int i, double g, double lr, double momentum, double dampening,
+        double wd, int nesterov, int first) {
+    float pv = p[i], bv = momentum != 0.0 && !first ? buf[i] : 0.f;
+    kr_sgd_values(pv, bv, g, lr, momentum, dampening, wd, nesterov, first);
+    p[i] = pv;
+    if (momentum != 0.0) buf[i] = bv;
+}
+
+// Whether every pointer is 16-byte aligned (a float4 path may read them).
+__device__ __forceinline__ bool kr_aligned16(const void* a, const void* b, const void* c, const void* d = nullptr) {
+    return ((reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(b) | reinterpret_cast<uintptr_t>(c) | reinterpret_cast<uintptr_t>(d)) & 15) == 0;
 }
