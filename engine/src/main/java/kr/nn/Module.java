@@ -27,6 +27,7 @@ public abstract class Module {
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private final java.util.Set<String> optional = new java.util.HashSet<>();
+    private final java.util.Set<Tensor> hostResident = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private boolean training = true;
 
     public abstract Tensor forward(Tensor x);
@@ -43,6 +44,21 @@ public abstract class Module {
         checkName(name);
         buffers.put(name, t);
         return t;
+    }
+
+    /**
+     * A buffer that stays in host memory whatever {@link #to(Device)} moves: state the module updates
+     * on the host in place (CRD's memory banks wrap its arrays), so checkpoints save and restore the
+     * live values on every device.
+     */
+    protected Tensor hostBuffer(String name, Tensor t) {
+        hostResident.add(t);
+        return buffer(name, t);
+    }
+
+    private void collectHostResident(java.util.Set<Tensor> out) {
+        out.addAll(hostResident);
+        children.values().forEach(m -> m.collectHostResident(out));
     }
 
     /** A buffer a strict load may find missing (e.g. num_batches_tracked in old PyTorch checkpoints). */
@@ -142,10 +158,12 @@ public abstract class Module {
         }
     }
 
-    /** Moves every parameter and buffer to {@code device} (the tensor objects stay the same). */
+    /** Moves every parameter and buffer but the host-resident ones to {@code device} (the tensor objects stay the same). */
     public Module to(Device device) {
+        java.util.Set<Tensor> host = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        collectHostResident(host);
         for (Tensor t : stateDict().values()) {
-            if (!t.device().equals(device)) t.setData(t.detach().to(device));
+            if (!host.contains(t) && !t.device().equals(device)) t.setData(t.detach().to(device));
         }
         return this;
     }

@@ -52,10 +52,11 @@ public final class CRD extends Distiller {
         for (int i = 0; i < memS.length; i++) memS[i] = (float) (rng.nextDouble() * 2 * stdv - stdv);
         for (int i = 0; i < memT.length; i++) memT[i] = (float) (rng.nextDouble() * 2 * stdv - stdv);
         z = new double[] {-1, -1};
-        // buffers share the arrays, so checkpoints save and restore the banks and Z
-        buffer("memory_s", Tensor.wrap(CpuStorage.of(memS), new int[] {numData, dim}));
-        buffer("memory_t", Tensor.wrap(CpuStorage.of(memT), new int[] {numData, dim}));
-        buffer("z", Tensor.wrap(CpuStorage.of(z), new int[] {2}));
+        // buffers share the arrays, so checkpoints save and restore the banks and Z; they stay on the host
+        // when the method moves to a GPU (each step uploads its gathered rows, B x (K+1) x dim floats)
+        hostBuffer("memory_s", Tensor.wrap(CpuStorage.of(memS), new int[] {numData, dim}));
+        hostBuffer("memory_t", Tensor.wrap(CpuStorage.of(memT), new int[] {numData, dim}));
+        hostBuffer("z", Tensor.wrap(CpuStorage.of(z), new int[] {2}));
     }
 
     /** NCE loss of scores {@code x [B, K+1]} whose first column is the positive (RepDistiller's ContrastLoss). */
@@ -91,7 +92,7 @@ public final class CRD extends Distiller {
         Tensor vs = Ops.normalize(embedS.forward(fs), 1);
         Tensor vt = Ops.normalize(embedT.forward(ft), 1);
         int b = y.length;
-        Tensor wS = gather(memS, idx, b).to(vs.dtype()), wT = gather(memT, idx, b).to(vs.dtype()); // [B, K+1, dim]
+        Tensor wS = gather(memS, idx, b).to(vs.dtype()).to(vs.device()), wT = gather(memT, idx, b).to(vs.dtype()).to(vs.device()); // [B, K+1, dim]
         // scores of the teacher embedding against the student-side bank and vice versa
         Tensor outT = wS.matmul(vt.unsqueeze(2)).squeeze(2).div(t).exp();
         Tensor outS = wT.matmul(vs.unsqueeze(2)).squeeze(2).div(t).exp();

@@ -10,6 +10,7 @@ import java.util.Set;
 import kr.data.Batch;
 import kr.engine.Device;
 import kr.engine.Grad;
+import kr.engine.Tensor;
 import kr.models.Classifier;
 import kr.train.Checkpoints;
 import kr.train.Evaluator;
@@ -105,7 +106,8 @@ public final class DistillSetup {
             boolean wasTraining = student.isTraining();
             student.eval();
             try (var ng = Grad.noGrad()) {
-                Classifier.Output s = student.forwardFeatures(sample.images(), false), t = teacher.forwardFeatures(sample.images(), false);
+                Tensor x = sample.images().to(Device.parse(cfg.device)); // where the trainer put both networks
+                Classifier.Output s = student.forwardFeatures(x, false), t = teacher.forwardFeatures(x, false);
                 for (Distiller d : methods.values()) d.init(s, t, data.train().dataset().size());
             }
             student.train(wasTraining);

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import kr.engine.Rng;
+import kr.data.SyntheticCifar;
 import kr.io.Json;
 import kr.models.Classifier;
 import kr.train.DemoCnn;
@@ -27,27 +27,8 @@ class GridTest {
 
     static final class Kill extends RuntimeException {}
 
-    /** A CIFAR-10 binary directory of tiny generated data: 8 images per train batch file, 16 test images. */
-    static Path cifar(Path root) throws IOException {
-        Path d = root.resolve("cifar-10-batches-bin");
-        Files.createDirectories(d);
-        Rng r = new Rng(5);
-        for (String f : List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin")) {
-            int n = f.startsWith("test") ? 16 : 8;
-            byte[] b = new byte[n * 3073];
-            for (int i = 0; i < n; i++) {
-                int label = i % 10;
-                b[i * 3073] = (byte) label;
-                for (int p = 0; p < 3072; p++) b[i * 3073 + 1 + p] = (byte) (p / 1024 == label % 3 ? 200 : r.nextInt(120));
-            }
-            Files.write(d.resolve(f), b);
-        }
-        Files.writeString(d.resolve("batches.meta.txt"), "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n");
-        return root;
-    }
-
     GridSpec spec() throws IOException {
-        Path data = cifar(tmp.resolve("data"));
+        Path data = SyntheticCifar.write(tmp.resolve("data"), 8, 16);
         Map<String, Object> g = new LinkedHashMap<>();
         g.put("name", "tiny grid");
         g.put("data", data.toString());
