@@ -5,6 +5,8 @@
 # CUDA step (see kernels/NOTES.md); a grid cut off by SECONDS (default 480) resumes where it stopped when rerun
 # with its folder: the runs, checkpoints and table go to $OUT/grid, so carry that folder back in to continue
 # (KR_GRID_RESUME=DIR copies DIR to the grid's out first). Prints the table (or how far the grid got) last.
+# KR_GRID_FILE picks another experiment (e.g. experiments/cifar10-kr-grid.json, the CPU grid, for the same schedule
+# on cuda) and KR_GRID_ARGS replaces the extra arguments (default: --tf32; e.g. "--seeds 1" for float32, one seed).
 #     device tool: run(command="bash bench/gpu/grid.sh 480", carry=["bench/gpu/carry"], timeout_s=540)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh" # root, carry, out, work, JAVA, CP, JFLAGS, start_data, wait_data
@@ -16,7 +18,8 @@ grid="$out/grid"
 mkdir -p "$grid"
 [ -n "${KR_GRID_RESUME:-}" ] && cp -r "$KR_GRID_RESUME"/. "$grid"/
 left=$((limit - ($(date +%s) - T0)))
-timeout "$left" "$JAVA" "${JFLAGS[@]}" -cp "$CP" kr.cli.Main reproduce experiments/cifar10-kr-grid-gpu.json --device cuda --tf32 \
+# shellcheck disable=SC2086 # KR_GRID_ARGS is a list of words
+timeout "$left" "$JAVA" "${JFLAGS[@]}" -cp "$CP" kr.cli.Main reproduce "${KR_GRID_FILE:-experiments/cifar10-kr-grid-gpu.json}" --device cuda ${KR_GRID_ARGS---tf32} \
     --data "$work/cifar10" --out "$grid" --progress off >"$out/grid.txt" 2>&1
 rc=$?
 echo
