@@ -141,8 +141,7 @@ __device__ __forceinline__ void gemm_tf32_tile(const LA& A, const LB& B, const S
         }
 #pragma unroll
         for (int r = 0; r < 8; r++) {
-            unsigned idx = tid + r * GEMM_THREADS;
-            int nn, kk;
+            int idx = tid + r * GEMM_THREADS, nn, kk;
             if (B.nFastest) { kk = idx >> 7; nn = idx & 127; } else { nn = idx >> 4; kk = idx & 15; }
             int n = n0 + nn, k = kt + kk;
             Bs[kk][nn] = kr_to_tf32((n < N && k < k1) ? B(k, n) : 0.f);
