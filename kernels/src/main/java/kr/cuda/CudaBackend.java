@@ -591,42 +591,40 @@ public final class CudaBackend implements Backend, AutoCloseable {
     /** Whether this convolution runs on the direct kernels (kr.cuda.conv=auto|gemm|gemm16|gemm32|gemm64|gemm128|direct). */
     private static boolean direct(int[] geom) {
         String mode = convMode();
-        return switch (mode) {
-            case "direct" -> true;
-            case "gemm", "gemm16", "gemm32", "gemm64", "gemm128" -> false;
-            case "auto" -> geom[16] * geom[17] <= DIRECT_CONV_PAIRS;
-            default -> throw new IllegalArgumentException("[cuda conv2d] kr.cuda.conv must be auto, gemm, gemm16, gemm32, gemm64, gemm128 or direct, not '"
-                    + mode + "'");
-        };
+        if (mode.equals("direct")) return true;
+        if (mode.equals("auto")) return geom[16] * geom[17] <= DIRECT_CONV_PAIRS;
+        if (mode.equals("gemm") || forcedTile(mode) != null) return false;
+        throw new IllegalArgumentException("[cuda conv2d] kr.cuda.conv must be auto, gemm, gemm16, gemm32, gemm64, gemm128 or direct, not '" + mode + "'");
     }
 
     /** An implicit-GEMM block tile of conv.cu: the kernel name's suffix, its rows (M) and columns (N). */
     record ConvTile(String suffix, int bm, int bn) {}
 
-    /** Widest first; see conv.cu's header. */
+    /** The fp32 tiles, widest first; see conv.cu's header. */
     static final ConvTile[] CONV_TILES = {new ConvTile("", 128, 128), new ConvTile("_m64", 64, 128), new ConvTile("_m32", 32, 128), new ConvTile("_m16", 16, 256)};
+    /** The tensor-core kernels have the 128x128 tile only. */
+    static final ConvTile CONV_TILE_TF32 = new ConvTile("_tf32", 128, 128);
+
+    /** The fp32 tile kr.cuda.conv=gemmNN names, else null. */
+    private static ConvTile forcedTile(String mode) {
+        for (ConvTile t : CONV_TILES)
+            if (mode.equals("gemm" + t.bm())) return t;
+        return null;
+    }
 
     /**
      * The tile for M rows (output channels per group): the narrowest that holds them. Not narrower
      * to fill the multiprocessors: the kernels are bound by the patch gathers, which a narrower tile
      * repeats for each of its row blocks (measured on the H200: [128,64,8,8] forward 0.206 ms on the
-     * 128-row tile, 0.261 ms on 16-row tiles). TF32 has the 128x128 tile only; kr.cuda.conv=gemmNN forces one.
+     * 128-row tile, 0.261 ms on 16-row tiles). TF32 has its one tile; kr.cuda.conv=gemmNN forces an fp32 one.
      */
     private ConvTile convTile(int m) {
-        if (tf32()) return CONV_TILES[0];
-        String mode = convMode();
-        if (mode.startsWith("gemm") && mode.length() > 4) {
-            int bm = Integer.parseInt(mode.substring(4));
-            for (ConvTile t : CONV_TILES)
-                if (t.bm() == bm) return t;
-        }
+        if (tf32()) return CONV_TILE_TF32;
+        ConvTile forced = forcedTile(convMode());
+        if (forced != null) return forced;
         int i = 0;
         while (i + 1 < CONV_TILES.length && CONV_TILES[i + 1].bm() >= m) i++;
         return CONV_TILES[i];
-    }
-
-    private String convKernel(String base, ConvTile t) {
-        return tf32() ? base + "_tf32" : base + t.suffix();
     }
 
     @Override
@@ -643,7 +641,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         if (direct(g)) run("conv2d", "conv", "conv2d_fwd_direct", n, a);
         else {
             ConvTile t = convTile(g[17]);
-            launcher.launch("conv2d", "conv", convKernel("conv2d_fwd_implicit", t), ceil(xs[0] * ho * wo, t.bn()), ceil(g[17], t.bm()), g[15], THREADS, a);
+            launcher.launch("conv2d", "conv", "conv2d_fwd_implicit" + t.suffix(), ceil(xs[0] * ho * wo, t.bn()), ceil(g[17], t.bm()), g[15], THREADS, a);
         }
         return y;
     }
@@ -666,7 +664,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         if (direct(g)) run(op, "conv", "conv2d_bwd_input_direct", n, a);
         else {
             ConvTile t = convTile(g[16]);
-            launcher.launch(op, "conv", convKernel("conv2d_bwd_input_implicit", t), ceil(xs[0] * xs[2] * xs[3], t.bn()), ceil(g[16], t.bm()), g[15], THREADS, a);
+            launcher.launch(op, "conv", "conv2d_bwd_input_implicit" + t.suffix(), ceil(xs[0] * xs[2] * xs[3], t.bn()), ceil(g[16], t.bm()), g[15], THREADS, a);
         }
         return gx;
     }
@@ -691,7 +689,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         int tiles = ceil(cols, t.bn()) * ceil(g[17], t.bm()) * g[15];
         // split K so that the few output tiles still fill the GPU; each split sums at least 512 terms
         int s = Math.max(1, Math.min(Math.min(ceil(k, 512), ceil(2 * ctx.multiprocessors(), tiles)), 65535 / g[15]));
-        String kernel = convKernel("conv2d_bwd_weight_implicit", t);
+        String kernel = "conv2d_bwd_weight_implicit" + t.suffix();
         if (s == 1) {
             launcher.launch(op, "conv", kernel, ceil(cols, t.bn()), ceil(g[17], t.bm()), g[15], THREADS,
                     new Args().ptr(gws).ptr(gys, gd.offset()).ptr(xss, xd.offset()).ints(g).i(1));

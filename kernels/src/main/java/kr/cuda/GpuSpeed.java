@@ -119,12 +119,7 @@ public final class GpuSpeed {
     /** Worst over tensors of max |a - e| / max |e|, and where. */
     private record Worst(double rel, String where) {
         Worst max(String what, float[] a, float[] e) {
-            double num = 0, den = 1e-12;
-            for (int i = 0; i < e.length; i++) {
-                num = Math.max(num, Math.abs((double) a[i] - e[i]));
-                den = Math.max(den, Math.abs(e[i]));
-            }
-            double r = Double.isNaN(num) ? Double.POSITIVE_INFINITY : num / den;
+            double r = StepBounds.scaledMaxError(a, e);
             return r > rel ? new Worst(r, what) : this;
         }
     }

@@ -52,22 +52,29 @@ public enum StepBounds {
             if (a == null || a.length != e.length)
                 throw new IllegalArgumentException("[step bounds] gradient of " + en.getKey() + " is missing or has " + (a == null ? 0 : a.length)
                         + " elements instead of " + e.length);
-            double d = 0, s = 1e-30;
             for (int i = 0; i < e.length; i++) {
                 double diff = (double) a[i] - e[i];
                 num += diff * diff;
                 den += (double) e[i] * e[i];
-                d = Math.max(d, Math.abs(diff));
-                s = Math.max(s, Math.abs(e[i]));
             }
-            double r = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d / s;
-            if (r > worst || Double.isNaN(r)) {
+            double r = scaledMaxError(a, e);
+            if (r > worst) {
                 worst = r;
                 at = en.getKey();
             }
         }
         double l2 = Math.sqrt(num / Math.max(den, 1e-300));
         return new Result(Math.abs(loss - refLoss) / Math.max(Math.abs(refLoss), 1e-30), Double.isNaN(l2) ? Double.POSITIVE_INFINITY : l2, worst, at);
+    }
+
+    /** max |a - e| over the tensor relative to max |e| (infinite when a value is NaN): a wrong kernel gives O(1). */
+    public static double scaledMaxError(float[] a, float[] e) {
+        double d = 0, s = 1e-30;
+        for (int i = 0; i < e.length; i++) {
+            d = Math.max(d, Math.abs((double) a[i] - e[i]));
+            s = Math.max(s, Math.abs(e[i]));
+        }
+        return Double.isNaN(d) ? Double.POSITIVE_INFINITY : d / s;
     }
 
     public boolean holds(Result r) {
