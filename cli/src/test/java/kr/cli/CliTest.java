@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import kr.engine.Rng;
+import kr.data.SyntheticCifar;
 import kr.engine.Tensor;
 import kr.io.Json;
 import kr.io.SafeTensors;
@@ -36,20 +36,10 @@ class CliTest {
         return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     }
 
-    /** A CIFAR-10 binary directory with 5 x 12 training and 20 test records of random pixels. */
+    /** A CIFAR-10 binary directory with 5 x 12 training and 20 test records. */
     @BeforeAll
     static void writeData() throws IOException {
-        data = Files.createDirectories(tmp.resolve("cifar"));
-        Rng r = new Rng(1);
-        for (String f : new String[] {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"}) {
-            int n = f.startsWith("test") ? 20 : 12;
-            byte[] b = new byte[n * 3073];
-            for (int i = 0; i < n; i++) {
-                b[i * 3073] = (byte) r.nextInt(10);
-                for (int p = 1; p < 3073; p++) b[i * 3073 + p] = (byte) r.nextInt(256);
-            }
-            Files.write(data.resolve(f), b);
-        }
+        data = SyntheticCifar.write(tmp.resolve("cifar"), 12, 20);
     }
 
     @Test
