@@ -1,11 +1,9 @@
-// kr.cu: KR's fused sparse-recoding kernel (Backend.sparseRecoding), the GPU twin of the vector
-// backend's KrKernels: one pass over a parameter reads the prior A, the weight W and the gradient,
+// kr.cu: KR's fused sparse-recoding kernel (KrKernels.sparseRecoding), the GPU twin of the vector
+// backend's SparseRecodingKernels: one pass over a parameter reads the prior A, the weight W and the gradient,
 // builds the mask M = |A| >= threshold in registers, adds beta*M*(W - A) to the gradient in place
 // and sums M*(W - A)^2 into per-block partials (double; the host adds them in block order, so the
 // logged value is deterministic). No temporaries. sparse_recoding_sgd_f32 also applies the SGD
 // momentum update to W in the same pass (the penalty is computed from W before the update).
-// sparse_recoding_dev_f32 reads beta from device memory and leaves its partials there (for
-// step.cu's sum_partials_f64): the variant a captured CUDA graph runs, with no host round trip.
 // thr is the smallest float >= the double threshold, so |a| >= thr exactly when |a| >= threshold.
 #include "kr_common.cuh"
 
@@ -45,12 +43,6 @@ __device__ __forceinline__ double kr_recode(float* grad, const float* w, const L
 extern "C" __global__ void sparse_recoding_f32(double* partial, float* grad, const float* w, Layout lw, const float* prior, Layout la,
         int n, float thr, double beta) {
     double acc = kr_recode(grad, w, lw, prior, la, n, thr, beta);
-    if (threadIdx.x == 0) partial[blockIdx.x] = acc;
-}
-
-extern "C" __global__ void sparse_recoding_dev_f32(double* partial, float* grad, const float* w, Layout lw, const float* prior, Layout la,
-        int n, float thr, const double* beta) {
-    double acc = kr_recode(grad, w, lw, prior, la, n, thr, beta[0]);
     if (threadIdx.x == 0) partial[blockIdx.x] = acc;
 }
 

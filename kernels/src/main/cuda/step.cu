@@ -1,9 +1,8 @@
 // step.cu: what keeps a whole training step on the device, so that it can be captured into a CUDA
-// graph and replayed (kr.cuda.GraphedStep / GraphedTrainStep): nothing here returns a value to the
-// host. one_hot_f32 turns the step's static label buffer into cross-entropy targets; step_stats_f32
-// adds the loss and the top-1 count of the step to device accumulators that the host reads every
-// few dozen steps; sum_partials_f64 adds KR's penalty partials (sparse_recoding_dev_f32) in a fixed
-// order. All run as one small launch each and are deterministic (no atomics).
+// graph and replayed (kr.cuda.CudaStepCapture for kr.train.GraphedTrainStep): nothing here returns
+// a value to the host. one_hot_f32 turns the step's static label buffer into cross-entropy targets;
+// step_stats_f32 adds the loss and the top-1 count of the step to device accumulators that the host
+// reads every few dozen steps. Both run as one small launch each and are deterministic (no atomics).
 #include "kr_common.cuh"
 
 // target[r, j] = on if labels[r] == j else off (label smoothing: on = 1 - eps + eps/c, off = eps/c).
@@ -14,7 +13,7 @@ extern "C" __global__ void one_hot_f32(float* target, const int* labels, int n, 
     }
 }
 
-// Accumulator slots (doubles), shared with GraphedTrainStep.
+// Accumulator slots (doubles), shared with CudaStepCapture.
 enum { ACC_LOSS = 0, ACC_CORRECT = 1, ACC_SEEN = 2, ACC_STEPS = 3, ACC_FIRST_BAD = 4 };
 
 // One block. acc[LOSS] += loss * n; acc[CORRECT] += rows whose label is the top-1 class by
@@ -44,12 +43,4 @@ extern "C" __global__ void step_stats_f32(double* acc, const float* loss, const 
         acc[ACC_STEPS] += 1.0;
         if (!isfinite(l) && acc[ACC_FIRST_BAD] == 0.0) acc[ACC_FIRST_BAD] = acc[ACC_STEPS];
     }
-}
-
-// One block: acc[slot] += scale * beta[0] * (partial[0] + ... + partial[n-1]), summed in a fixed order.
-extern "C" __global__ void sum_partials_f64(double* acc, int slot, const double* partial, int n, const double* beta, double scale) {
-    double s = 0.0;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) s += partial[i];
-    s = kr_block_sum(s);
-    if (threadIdx.x == 0) acc[slot] += scale * beta[0] * s;
 }

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import jdk.incubator.vector.FloatVector;
 import kr.engine.backend.vector.Gemm;
-import kr.engine.backend.vector.Parallel;
 
 /**
  * Times kr workloads on request, for bench/compare.py, which interleaves them with NumPy and PyTorch
@@ -69,7 +68,7 @@ public final class Probe {
 
     private static String info() {
         return String.format(Locale.ROOT, "{\"java\": %s, \"threads\": %d, \"vector_bits\": %d, \"gemm_kernel\": %s, \"workloads\": %s}",
-                quote(Runtime.version().toString()), Parallel.threads(), FloatVector.SPECIES_PREFERRED.vectorBitSize(),
+                quote(Runtime.version().toString()), kr.engine.backend.Backends.config().threads(), FloatVector.SPECIES_PREFERRED.vectorBitSize(),
                 quote(Gemm.MR + "x" + Gemm.NR), quote(String.join(",", WORKLOADS.keySet())));
     }
 

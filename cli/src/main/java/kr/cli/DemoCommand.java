@@ -61,6 +61,7 @@ final class DemoCommand implements Callable<Integer> {
         c.threads = engine.threads;
         c.backend = engine.backend;
         c.device = engine.device;
+        c.tf32 = engine.tf32;
         c.out = out != null ? out : "runs/demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         c.validate();
         long t0 = System.nanoTime();

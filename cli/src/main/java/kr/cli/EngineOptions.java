@@ -2,12 +2,12 @@ package kr.cli;
 
 import java.util.List;
 import kr.engine.Device;
+import kr.engine.EngineConfig;
 import kr.engine.backend.Backends;
-import kr.engine.backend.vector.Parallel;
-import kr.train.ConfigException;
+import kr.config.ConfigException;
 import picocli.CommandLine.Option;
 
-/** --threads, --backend and --device, and applying them to the engine before any tensor exists. */
+/** --threads, --backend, --device and --tf32, and installing them as the engine configuration before any tensor exists. */
 final class EngineOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: all cores). Fixed threads give bit-reproducible runs.")
     Integer threads;
@@ -18,30 +18,29 @@ final class EngineOptions {
     @Option(names = "--device", paramLabel = "DEV", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
-    /** Same as -Dkr.tf32=true: set while parsing, before any CUDA kernel runs. */
     @Option(names = "--tf32", description = "cuda: matmul and convolutions on TF32 tensor cores (sm_80+; faster, ~1e-3 relative error).")
-    void tf32(boolean on) {
-        if (on) System.setProperty("kr.tf32", "true");
-    }
+    boolean tf32;
 
     /**
-     * Sets the thread count and default CPU backend; returns the effective ones. The thread count
-     * is read once, when the compute pool starts, so this must run before the first tensor operation.
+     * Installs the engine configuration: {@code -Dkr.*} overrides, then these options. The thread count
+     * sizes the compute pool, so this runs before the first tensor operation; returns what is in effect.
      */
-    static Applied apply(Integer threads, String backend) {
-        if (threads != null) {
-            if (threads <= 0) throw new ConfigException("[threads] --threads must be positive, got " + threads);
-            System.setProperty("kr.threads", Integer.toString(threads));
-        }
-        int actual = Parallel.threads();
-        if (threads != null && actual != threads)
-            throw new IllegalStateException("[threads] the compute pool already runs " + actual + " threads; --threads " + threads + " came too late");
+    static Applied apply(Integer threads, String backend, boolean tf32) {
+        if (threads != null && threads <= 0) throw new ConfigException("[threads] --threads must be positive, got " + threads);
+        EngineConfig c = Backends.config();
+        if (threads != null) c = c.withThreads(threads);
         if (backend != null) {
             List<String> known = Backends.available(Device.Kind.CPU);
             if (!known.contains(backend)) throw new ConfigException("[backend] unknown CPU backend '" + backend + "'; available: " + known);
-            Backends.setDefaultCpu(backend);
+            c = c.withCpuBackend(backend);
         }
-        return new Applied(actual, Backends.defaultCpu().name());
+        if (tf32) c = c.withTf32(true);
+        Backends.configure(c);
+        return new Applied(c.threads(), Backends.defaultCpu().name());
+    }
+
+    Applied apply() {
+        return apply(threads, backend, tf32);
     }
 
     record Applied(int threads, String backend) {}

@@ -17,7 +17,7 @@ import kr.io.Json;
 import kr.io.SafeTensors;
 import kr.models.Classifier;
 import kr.train.Checkpoints;
-import kr.train.ConfigException;
+import kr.config.ConfigException;
 import kr.train.Evaluator;
 import kr.train.RunData;
 import kr.train.Subset;
@@ -72,7 +72,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EngineOptions.apply(engine.threads, engine.backend);
+        engine.apply();
         Path weights = Checkpoints.resolveWeights(checkpoint);
         SafeTensors.Contents c = Checkpoints.read(weights);
         TrainConfig runCfg = runConfig(checkpoint, weights);

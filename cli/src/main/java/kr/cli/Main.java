@@ -3,7 +3,7 @@ package kr.cli;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import kr.train.CheckpointException;
-import kr.train.ConfigException;
+import kr.config.ConfigException;
 import kr.train.DataException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

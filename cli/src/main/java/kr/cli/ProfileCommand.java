@@ -8,8 +8,8 @@ import kr.engine.Device;
 import kr.engine.Rng;
 import kr.engine.Tensor;
 import kr.engine.backend.Backends;
-import kr.cuda.ProfileSession;
-import kr.cuda.Profiling;
+import kr.engine.backend.ProfileSession;
+import kr.engine.backend.Profiling;
 import kr.io.AtomicFiles;
 import kr.models.Classifier;
 import kr.nn.F;
@@ -54,7 +54,7 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EngineOptions.Applied e = EngineOptions.apply(engine.threads, engine.backend);
+        EngineOptions.Applied e = engine.apply();
         Device device = Device.parse(engine.device == null ? "cpu" : engine.device);
         Init.manualSeed(0);
         Classifier net = Zoo.create(model, classes);

@@ -53,8 +53,8 @@ final class ReproduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.exists(file)) throw new kr.train.ConfigException("[reproduce] experiment file " + file + " does not exist");
-        EngineOptions.apply(engine.threads, engine.backend);
+        if (!Files.exists(file)) throw new kr.config.ConfigException("[reproduce] experiment file " + file + " does not exist");
+        engine.apply();
         GridSpec spec = GridSpec.read(file);
         if (seeds != null) spec = spec.withSeeds(seeds);
         if (data != null) spec = spec.withData(data);

@@ -10,7 +10,7 @@ package kr.engine;
  */
 public final class Grad {
     private static final ThreadLocal<int[]> NO_GRAD = ThreadLocal.withInitial(() -> new int[1]);
-    private static volatile boolean anomaly = Boolean.getBoolean("kr.anomaly");
+    private static volatile boolean anomaly = kr.engine.backend.Backends.config().anomaly();
 
     private Grad() {}
 

@@ -4,6 +4,7 @@ import static kr.cuda.Launcher.check;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.logging.Logger;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -15,6 +16,11 @@ import kr.engine.Device;
 import kr.engine.Shapes;
 import kr.engine.Tensor;
 import kr.engine.backend.Backend;
+import kr.engine.backend.Backends;
+import kr.engine.backend.DeviceProfiler;
+import kr.engine.backend.KrKernels;
+import kr.engine.backend.ProfileSession;
+import kr.engine.backend.StepCapture;
 import kr.engine.backend.BinaryOp;
 import kr.engine.backend.CompareOp;
 import kr.engine.backend.Conv2dParams;
@@ -38,12 +44,12 @@ import kr.engine.backend.UnaryOp;
  * Tensor y = F.conv2d(x, w, null, 1, 1).relu();
  * }</pre>
  *
- * <p>Settings (system properties): {@code kr.tf32=true} runs matmul and convolutions on TF32 tensor
- * cores (sm_80+); {@code kr.cuda.conv=auto|gemm|direct} picks the convolution algorithm;
- * {@code kr.cublas=false} never tries cuBLAS; {@code kr.cuda.sync=true} synchronises after every
- * kernel so a fault names its kernel.
+ * <p>Settings come from the installed {@link kr.engine.EngineConfig} ({@link Backends#config()}):
+ * {@code tf32} runs matmul and convolutions on TF32 tensor cores (sm_80+); {@code cudaConv}
+ * (auto|gemm|direct|gemm16..gemm128) picks the convolution algorithm; {@code cublas=false} never
+ * tries cuBLAS; {@code cudaSync} synchronises after every kernel so a fault names its kernel.
  */
-public final class CudaBackend implements Backend, AutoCloseable {
+public final class CudaBackend implements Backend, KrKernels, DeviceProfiler, AutoCloseable {
     private static final Logger LOG = Logger.getLogger("kr.cuda");
     static final int THREADS = 256;
     /** Convolutions whose groups have at most this many (in x out) channel pairs use the direct kernels. */
@@ -61,12 +67,13 @@ public final class CudaBackend implements Backend, AutoCloseable {
         this.device = device;
         this.ctx = CudaContext.open(device.index());
         // the Java heap does not see device memory: collect dead tensors after every quarter of the device handed out
-        long every = Long.getLong("kr.cuda.gcEveryMiB", ctx.totalMemory() / 4 / 1048576) * 1048576;
+        long gcMiB = Backends.config().cudaGcEveryMiB();
+        long every = (gcMiB > 0 ? gcMiB : ctx.totalMemory() / 4 / 1048576) * 1048576;
         this.allocator = new CachingAllocator<>(new DriverMemory(ctx), device.toString(), System::gc, Math.max(every, 64L << 20));
         this.launcher = new Launcher(ctx);
         CublasGemm cb = null;
         String path;
-        if (!Boolean.parseBoolean(System.getProperty("kr.cublas", "true"))) {
+        if (!Backends.config().cublas()) {
             path = "own kernels (cuBLAS disabled by -Dkr.cublas=false)";
         } else {
             try {
@@ -129,6 +136,24 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return allocator;
     }
 
+    private volatile CudaStepCapture stepCapture;
+
+    /** Graph capture, staging and fused updates for whole training steps ({@link StepCapture}), besides the interfaces implemented here. */
+    @Override
+    public <T> Optional<T> extension(Class<T> type) {
+        if (type == StepCapture.class) {
+            if (stepCapture == null) stepCapture = new CudaStepCapture(this);
+            return Optional.of(type.cast(stepCapture));
+        }
+        return Backend.super.extension(type);
+    }
+
+    /** GPU time per launch from CUDA events ({@link CudaProfiler}). */
+    @Override
+    public ProfileSession startProfile(boolean trace) {
+        return CudaProfiler.start(this, trace);
+    }
+
     /** Waits until every queued kernel has finished. */
     public void synchronize() {
         ctx.synchronize("synchronize");
@@ -136,7 +161,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     /** Whether matmul and convolutions run on TF32 tensor cores now ({@code -Dkr.tf32=true} on an sm_80+ device). */
     public boolean tf32() {
-        return Boolean.getBoolean("kr.tf32") && ctx.computeCapability() >= 80;
+        return Backends.config().tf32() && ctx.computeCapability() >= 80;
     }
 
     @Override
@@ -209,7 +234,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     /** Untyped device memory of at least {@code bytes} for tables and accumulators (a float32 storage; returned to the cache when unreachable). */
-    CudaStorage rawStorage(long bytes) {
+    public CudaStorage rawStorage(long bytes) {
         return new CudaStorage(device, DType.F32, (int) Math.max(1, (bytes + 3) / 4), allocator);
     }
 
@@ -585,7 +610,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     private static String convMode() {
-        return System.getProperty("kr.cuda.conv", "auto").toLowerCase(Locale.ROOT);
+        return Backends.config().cudaConv();
     }
 
     /** Whether this convolution runs on the direct kernels (kr.cuda.conv=auto|gemm|gemm16|gemm32|gemm64|gemm128|direct). */
@@ -934,7 +959,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     // ------------------------------------------------------------------ KR
 
     /** The smallest float >= threshold: for a float a, |a| >= it exactly when |a| >= threshold. */
-    static float floatThreshold(double threshold) {
+    public static float floatThreshold(double threshold) {
         float t = (float) threshold;
         return t < threshold ? Math.nextUp(t) : t;
     }
@@ -954,12 +979,12 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     /** Blocks (and double partials) of one sparse-recoding launch over {@code n} elements. */
-    int recodeBlocks(int n) {
+    public int recodeBlocks(int n) {
         return Math.min(blocks(n), 1024);
     }
 
     /** Queues sparse_recoding_f32 (grad dense, n > 0), its {@link #recodeBlocks} partial sums to {@code partial}. */
-    void launchSparseRecoding(CUdeviceptr partial, Tensor grad, Tensor w, Tensor prior, double threshold, double beta) {
+    public void launchSparseRecoding(CUdeviceptr partial, Tensor grad, Tensor w, Tensor prior, double threshold, double beta) {
         String op = "sparse_recoding";
         int n = grad.numel();
         launcher.launch(op, "kr", "sparse_recoding_f32", recodeBlocks(n), 1, 1, THREADS, new Args().ptr(partial).ptr(st(op, grad), grad.offset()).ptr(st(op, w))
@@ -975,10 +1000,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return sum;
     }
 
-    /**
-     * {@link #sparseRecoding} followed by {@link #sgdStep} on {@code w} in one pass (w, grad and buf
-     * dense); returns the penalty sum. See {@link KrCuda#sparseRecodingSgd}.
-     */
+    /** One pass over w, grad and buf (all dense) with the same per-element arithmetic as sparseRecoding then sgdStep. */
+    @Override
     public double sparseRecodingSgd(Tensor grad, Tensor w, Tensor prior, Tensor buf, double threshold, double beta, double lr, double momentum,
             double dampening, double weightDecay, boolean nesterov, boolean firstStep) {
         String op = "sparse_recoding_sgd";
@@ -998,7 +1021,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     /** Queues sparse_recoding_sgd_f32 (checked operands, n > 0), its {@link #recodeBlocks} partial sums to {@code partial}. */
-    void launchSparseRecodingSgd(CUdeviceptr partial, Tensor grad, Tensor w, Tensor prior, Tensor buf, double threshold, double beta, double lr,
+    public void launchSparseRecodingSgd(CUdeviceptr partial, Tensor grad, Tensor w, Tensor prior, Tensor buf, double threshold, double beta, double lr,
             double momentum, double dampening, double weightDecay, boolean nesterov, boolean firstStep) {
         String op = "sparse_recoding_sgd";
         int n = grad.numel();

@@ -11,13 +11,14 @@ import java.util.Locale;
 import java.util.Map;
 import jcuda.driver.CUevent;
 import jcuda.driver.JCudaDriver;
+import kr.engine.backend.ProfileSession;
 import kr.io.AtomicFiles;
 
 /**
  * Times every kernel a {@link CudaBackend} launches with CUDA events (GPU time, not host time):
  * a per-kernel table (calls, total ms, mean us, share of the wall time) and a Chrome trace whose
  * timestamps are GPU times from the session's start. The CPU's {@link kr.engine.backend.Profiler}
- * wraps CPU backends only; {@link Profiling} picks the right one for a device.
+ * wraps CPU backends only; {@link kr.engine.backend.Profiling} picks the right one for a device.
  *
  * <pre>{@code try (CudaProfiler p = CudaProfiler.start(backend, true)) { step(); p.close(); System.out.print(p.table()); } }</pre>
  */

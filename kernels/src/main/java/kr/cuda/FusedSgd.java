@@ -12,6 +12,7 @@ import kr.cuda.Launcher.Args;
 import kr.engine.DType;
 import kr.engine.Shapes;
 import kr.engine.Tensor;
+import kr.engine.backend.StepCapture;
 import kr.optim.SGD;
 
 /**
@@ -27,7 +28,7 @@ import kr.optim.SGD;
  * f.setLr(0.1); f.zeroGrad(); loss.backward(); f.step(); opt.countStep();
  * }</pre>
  */
-public final class FusedSgd {
+public final class FusedSgd implements StepCapture.FusedOptimizer {
     /** Elements one block updates (256 threads x 16). */
     static final int CHUNK = 4096;
 
@@ -135,6 +136,7 @@ public final class FusedSgd {
     }
 
     /** Zeroes every gradient (one memset; capturable). */
+    @Override
     public void zeroGrad() {
         be.context().makeCurrent();
         check("fused sgd", "cuMemsetD32Async (gradients)",
@@ -161,12 +163,22 @@ public final class FusedSgd {
         }
     }
 
+    /** Reads the learning rate {@code lrFrom} staged (a {@link CudaStepCapture} batch), then {@link #step()}. */
+    @Override
+    public void step(StepCapture.StagedBatch lrFrom) {
+        if (!(lrFrom instanceof CudaStepCapture.Staged s)) throw new IllegalArgumentException("[fused sgd] a batch staged by another backend");
+        readLrFrom(s.lrPointer());
+        step();
+    }
+
     /** Parameters this update covers. */
+    @Override
     public int size() {
         return params.size();
     }
 
     /** Blocks per launch. */
+    @Override
     public int chunks() {
         return chunks;
     }

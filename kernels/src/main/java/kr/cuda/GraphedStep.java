@@ -10,6 +10,7 @@ import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUgraphNode;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
+import kr.engine.backend.StepCapture;
 
 /**
  * Runs a piece of device work (a training step) as a replayed CUDA graph. The first {@code warmup}
@@ -37,7 +38,7 @@ import jcuda.driver.JCudaDriver;
  * g.close();
  * }</pre>
  */
-public final class GraphedStep implements AutoCloseable {
+public final class GraphedStep implements StepCapture.Replay {
     private static final Logger LOG = Logger.getLogger("kr.cuda");
 
     /** Where a step is: warming up (eager), replaying its graph, or eager for good (graphs off, or the capture failed). */
@@ -66,22 +67,24 @@ public final class GraphedStep implements AutoCloseable {
         this.warmup = warmup;
         this.fallBack = fallBack;
         this.enabled = enabled();
-        this.eagerReason = enabled ? null : "-Dkr.cuda.graphs=false";
+        this.eagerReason = enabled ? null : "graphs are off (EngineConfig.cudaGraphs, -Dkr.cuda.graphs=false)";
     }
 
     /** Never capture this step ({@code why} is reported by {@link #describe()}). */
+    @Override
     public void disable(String why) {
         if (exec != null) throw new IllegalStateException("[cuda graph] '" + name + "' is already captured");
         enabled = false;
         eagerReason = why;
     }
 
-    /** Whether graphs are on ({@code -Dkr.cuda.graphs}, default true). */
+    /** Whether graphs are on ({@link kr.engine.EngineConfig#cudaGraphs()}, default true). */
     public static boolean enabled() {
-        return Boolean.parseBoolean(System.getProperty("kr.cuda.graphs", "true"));
+        return kr.engine.backend.Backends.config().cudaGraphs();
     }
 
     /** Runs the step once: eagerly while warming up, else by launching (after capturing, the first time) its graph. */
+    @Override
     public void run() {
         if (exec != null) {
             launch();
@@ -93,6 +96,11 @@ public final class GraphedStep implements AutoCloseable {
             body.run(); // the capture recorded nothing that ran: this run's work is still to do
         }
         runs++;
+    }
+
+    @Override
+    public boolean replaying() {
+        return state() == State.REPLAYING;
     }
 
     public State state() {
@@ -116,6 +124,7 @@ public final class GraphedStep implements AutoCloseable {
     }
 
     /** One line: the state, the graph's size and memory, or why it is eager. */
+    @Override
     public String describe() {
         return switch (state()) {
             case REPLAYING -> String.format(Locale.ROOT, "%s: CUDA graph of %d nodes replayed, %s reserved", name, nodes, CachingAllocator.mib(poolBytes()));
@@ -183,7 +192,7 @@ public final class GraphedStep implements AutoCloseable {
         CudaContext ctx = be.context();
         ctx.makeCurrent();
         check("graph", "cuGraphLaunch (" + name + ")", JCudaDriver.cuGraphLaunch(exec, ctx.stream()));
-        if (Boolean.getBoolean("kr.cuda.sync")) ctx.synchronize("graph " + name);
+        if (kr.engine.backend.Backends.config().cudaSync()) ctx.synchronize("graph " + name);
     }
 
     /** Waits for the last replay, destroys the graph and gives its pool back to the shared cache. */

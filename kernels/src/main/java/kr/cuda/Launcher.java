@@ -32,7 +32,7 @@ public final class Launcher implements AutoCloseable {
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, String> moduleArch = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
-    private final boolean syncEach = Boolean.getBoolean("kr.cuda.sync");
+    private final boolean syncEach = kr.engine.backend.Backends.config().cudaSync();
     private volatile CudaProfiler profiler;
 
     public Launcher(CudaContext ctx) {

@@ -131,10 +131,10 @@ class CudaBackendTest {
             for (boolean first : new boolean[] {true, false}) {
                 Tensor g = rand(r, -1, 1, shape), w = rand(r, -1, 1, shape), a = rand(r, -1, 1, shape), buf = rand(r, -1, 1, shape);
                 Tensor g64 = g.to(DType.F64), w64 = w.to(DType.F64), a64 = a.to(DType.F64), b64 = buf.to(DType.F64);
-                double ref = REF.sparseRecoding(g64, w64, a64, 0.4, 0.05);
+                double ref = REF.extension(kr.engine.backend.KrKernels.class).orElseThrow().sparseRecoding(g64, w64, a64, 0.4, 0.05);
                 REF.sgdStep(w64, g64, momentum == 0 ? null : b64, 0.1, momentum, 0, 5e-4, false, first);
                 Tensor gc = g.to(CUDA), wc = w.to(CUDA), ac = a.to(CUDA), bc = buf.to(CUDA);
-                double got = KrCuda.sparseRecodingSgd(gc, wc, ac, momentum == 0 ? null : bc, 0.4, 0.05, 0.1, momentum, 0, 5e-4, false, first);
+                double got = kr.engine.backend.KrKernels.of(CUDA).sparseRecodingSgd(gc, wc, ac, momentum == 0 ? null : bc, 0.4, 0.05, 0.1, momentum, 0, 5e-4, false, first);
                 String what = "momentum " + momentum + " first " + first;
                 close(Tolerances.SUM, what + " penalty", new double[] {got}, new double[] {ref});
                 close(Tolerances.UPDATE, what + " grad", Gpu.f64(gc.toFloatArray()), g64.toDoubleArray());

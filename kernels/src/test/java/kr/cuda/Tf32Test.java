@@ -10,7 +10,6 @@ import kr.engine.backend.Backend;
 import kr.engine.backend.Backends;
 import kr.engine.backend.Conv2dParams;
 import kr.engine.backend.Tolerances;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -21,11 +20,6 @@ import org.junit.jupiter.api.Test;
  */
 class Tf32Test {
     static final Backend REF = Backends.cpu("scalar");
-
-    @AfterEach
-    void off() {
-        System.clearProperty("kr.tf32");
-    }
 
     static CudaBackend tf32Backend() {
         CudaBackend be = Gpu.backend();
@@ -54,9 +48,10 @@ class Tf32Test {
             Tensor a = Tensor.uniform(r, -1, 1, mkn[0], mkn[1]), b = Tensor.uniform(r, -1, 1, mkn[1], mkn[2]);
             int[] out = {mkn[0], mkn[2]};
             Tensor fp32 = be.matmul(a.to(cuda), b.to(cuda), out);
-            System.setProperty("kr.tf32", "true");
-            Tensor tf = be.matmul(a.to(cuda), b.to(cuda), out);
-            System.clearProperty("kr.tf32");
+            Tensor tf;
+            try (var s = Backends.configure(Backends.config().withTf32(true))) {
+                tf = be.matmul(a.to(cuda), b.to(cuda), out);
+            }
             check("matmul " + java.util.Arrays.toString(mkn), tf, fp32, REF.matmul(a.to(DType.F64), b.to(DType.F64), out));
         }
     }
@@ -71,10 +66,11 @@ class Tf32Test {
         Tensor x64 = x.to(DType.F64), w64 = w.to(DType.F64), gy64 = gy.to(DType.F64);
         Tensor[] fp32 = {be.conv2d(x.to(cuda), w.to(cuda), p), be.conv2dBackwardInput(gy.to(cuda), w.to(cuda), x.shape(), p),
             be.conv2dBackwardWeight(gy.to(cuda), x.to(cuda), w.shape(), p)};
-        System.setProperty("kr.tf32", "true");
-        Tensor[] tf = {be.conv2d(x.to(cuda), w.to(cuda), p), be.conv2dBackwardInput(gy.to(cuda), w.to(cuda), x.shape(), p),
-            be.conv2dBackwardWeight(gy.to(cuda), x.to(cuda), w.shape(), p)};
-        System.clearProperty("kr.tf32");
+        Tensor[] tf;
+        try (var s = Backends.configure(Backends.config().withTf32(true))) {
+            tf = new Tensor[] {be.conv2d(x.to(cuda), w.to(cuda), p), be.conv2dBackwardInput(gy.to(cuda), w.to(cuda), x.shape(), p),
+                be.conv2dBackwardWeight(gy.to(cuda), x.to(cuda), w.shape(), p)};
+        }
         check("conv2d", tf[0], fp32[0], REF.conv2d(x64, w64, p));
         check("conv2dBackwardInput", tf[1], fp32[1], REF.conv2dBackwardInput(gy64, w64, x.shape(), p));
         check("conv2dBackwardWeight", tf[2], fp32[2], REF.conv2dBackwardWeight(gy64, x64, w.shape(), p));

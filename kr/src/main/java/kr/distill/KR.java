@@ -114,7 +114,7 @@ public final class KR {
             for (Prior p : priors) {
                 Tensor g = p.param().grad();
                 if (g == null) continue;
-                sum += Backends.of(g.device()).sparseRecoding(g, p.param(), p.prior(), p.threshold(), beta);
+                sum += kr.engine.backend.KrKernels.of(g.device()).sparseRecoding(g, p.param(), p.prior(), p.threshold(), beta);
             }
         }
         return beta / 2 * sum;

@@ -16,7 +16,6 @@ import kr.distill.DistillConfig;
 import kr.distill.DistillSetup;
 import kr.engine.Device;
 import kr.engine.backend.Backends;
-import kr.engine.backend.vector.Parallel;
 import kr.io.AtomicFiles;
 import kr.io.Json;
 import kr.models.Classifier;
@@ -91,7 +90,7 @@ public final class Grid {
 
     /** Trains whatever is not finished, then writes the report; returns the table's path. */
     public Path run() throws IOException {
-        if (spec.data() == null) throw new kr.train.ConfigException("[reproduce] the grid names no data directory (\"data\" or --data)");
+        if (spec.data() == null) throw new kr.config.ConfigException("[reproduce] the grid names no data directory (\"data\" or --data)");
         Files.createDirectories(spec.out());
         AtomicFiles.writeString(spec.out().resolve("experiment.json"), Json.pretty(specMap()));
         DataOpener open = DataOpener.standard();
@@ -129,7 +128,7 @@ public final class Grid {
         c.data = spec.data();
         c.seed = c.seed + seed;
         c.out = dir.toString();
-        c.threads = Parallel.threads();
+        c.threads = Backends.config().threads();
         c.backend = Backends.defaultCpu().name();
         return c;
     }

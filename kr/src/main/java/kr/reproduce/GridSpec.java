@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import kr.io.Json;
-import kr.train.ConfigException;
+import kr.config.ConfigException;
 
 /**
  * An experiment grid file: one teacher (trained by the grid, or given as weights), students and

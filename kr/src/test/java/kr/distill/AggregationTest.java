@@ -90,7 +90,7 @@ class AggregationTest {
                 pen.backward();
                 Tensor expected = g0.add(w.grad());
                 Tensor grad = g0.copy();
-                double sum = Backends.of(grad.device()).sparseRecoding(grad, w0, prior, thr, beta);
+                double sum = kr.engine.backend.KrKernels.of(grad.device()).sparseRecoding(grad, w0, prior, thr, beta);
                 assertArrayEquals(expected.toFloatArray(), grad.toFloatArray(), 1e-5f, backend);
                 assertEquals(pen.item(), beta / 2 * sum, 1e-5 * Math.max(1, Math.abs(pen.item())), backend);
             }

@@ -166,7 +166,7 @@ class DistillTorchTest {
         try (var s = m.backend == null ? Backends.use(Backends.defaultCpu().name()) : Backends.use(m.backend)) {
             Tensor w = g.get("w").to(m.dtype), grad = Tensor.zerosLike(w);
             double sum = Backends.defaultCpu() == null ? 0
-                    : kr.engine.backend.Backends.of(w.device()).sparseRecoding(grad, w, g.get("prior").to(m.dtype), thr, beta);
+                    : kr.engine.backend.KrKernels.of(w.device()).sparseRecoding(grad, w, g.get("prior").to(m.dtype), thr, beta);
             check("kr fused loss [" + m + "]", Tensor.of(new double[] {beta / 2 * sum}).reshape(), g.get("loss"), m.tol);
             check("kr fused grad [" + m + "]", grad, g.get("grad_w"), m.tol);
         }

@@ -7,14 +7,14 @@ import kr.optim.SGD;
 
 /**
  * Runs the trainer's whole step (forward, cross-entropy, backward, SGD update) another way, e.g. as
- * a replayed CUDA graph ({@code kr.cuda.GraphedTrainStep}, {@code kr train --cuda-graphs}). Nothing
+ * a replayed CUDA graph ({@link GraphedTrainStep}, {@code kr train --cuda-graphs}). Nothing
  * in a step returns a value to the host: the loss, the top-1 count and any logged values add up on
  * the device, and {@link #drain()} reads and resets them (the trainer drains every few dozen steps,
  * at checkpoints and at the end of each epoch), so the host can queue the next step while the
  * device runs this one.
  *
  * <pre>{@code
- * trainer.stepRunner((model, opt, cfg) -> new GraphedTrainStep(...));
+ * trainer.stepRunner(GraphedTrainStep.factory());
  * }</pre>
  */
 public interface StepRunner extends AutoCloseable {

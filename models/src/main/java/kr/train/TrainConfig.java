@@ -1,12 +1,13 @@
 package kr.train;
 
+import kr.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import kr.config.Binder;
+import kr.config.Setting;
 import kr.io.Json;
 
 /**
@@ -23,146 +24,96 @@ import kr.io.Json;
  * }</pre>
  */
 public final class TrainConfig {
+    @Setting(help = "Network to train (`kr models` lists them).", label = "NAME")
     public String model;
+    @Setting(help = "Data set: CIFAR-10/100 binary files, an image folder DIR/{train,test}/<class>/*.jpg, or IDX files; `demo` is the bundled subset.",
+            label = "DIR")
     public String data;
+    @Setting(help = "Run directory.", label = "DIR", defaultText = "runs/<model>")
     public String out;
+    @Setting(help = "Epochs.", min = 1)
     public int epochs = 240;
+    @Setting(help = "Training batch size.", min = 1)
     public int batchSize = 64;
+    @Setting(help = "Test batch size.", min = 1)
     public int evalBatchSize = 256;
+    @Setting(help = "Base (peak, for onecycle) learning rate.", label = "LR", min = 0)
     public double lr = 0.05;
+    @Setting(help = "SGD momentum.", label = "M", min = 0, max = 1)
     public double momentum = 0.9;
+    @Setting(help = "L2 weight decay.", label = "WD", flags = {"--wd", "--weight-decay"}, min = 0)
     public double weightDecay = 5e-4;
+    @Setting(help = "Nesterov momentum.")
     public boolean nesterov = false;
-    /** multistep, cosine, onecycle or constant. */
+    @Setting(help = "Learning-rate schedule.", label = "S", oneOf = {"multistep", "cosine", "onecycle", "constant"})
     public String schedule = "multistep";
+    @Setting(help = "multistep: epochs where the rate is multiplied by --gamma.", label = "E", min = 0)
     public int[] milestones = {150, 180, 210};
+    @Setting(help = "multistep factor.", label = "G", min = 0, minExclusive = true)
     public double gamma = 0.1;
+    @Setting(help = "Linear warm-up length in epochs, may be fractional.", label = "E", min = 0)
     public double warmupEpochs = 0;
-    /** Warm-up starts at this fraction of the scheduled rate and rises linearly to it. */
+    @Setting(help = "Warm-up starts at this fraction of the scheduled rate and rises linearly to it.", label = "F", min = 0, max = 1)
     public double warmupStartFactor = 0.1;
+    @Setting(help = "onecycle: fraction of the run spent rising.", label = "F", min = 0, minExclusive = true, max = 1, maxExclusive = true)
     public double onecyclePctStart = 0.3;
+    @Setting(help = "onecycle: the start rate is lr / this.", label = "D", min = 1)
     public double onecycleDiv = 25;
+    @Setting(help = "onecycle: the final rate is the start rate / this.", label = "D", min = 1)
     public double onecycleFinalDiv = 1e4;
+    @Setting(help = "cosine: final learning rate.", label = "LR", min = 0)
     public double minLr = 0;
+    @Setting(help = "Label smoothing of the cross-entropy.", label = "EPS", min = 0, max = 1, maxExclusive = true)
     public double labelSmoothing = 0;
+    @Setting(help = "Seed of initialisation, shuffling and augmentation.", label = "S")
     public long seed = 0;
-    /** Compute threads (null: all cores); fixed threads make runs bit-reproducible. */
+    @Setting(help = "Compute threads; fixed threads give bit-reproducible runs.", min = 1, defaultText = "all cores")
     public Integer threads;
-    /** CPU backend name (null: the best available). */
+    @Setting(help = "CPU backend: vector or scalar (the float64 reference, slow).", label = "NAME", defaultText = "vector")
     public String backend;
+    @Setting(help = "cpu, cuda or cuda:N.", label = "DEV")
     public String device = "cpu";
+    @Setting(help = "cuda: matmul and convolutions on TF32 tensor cores (sm_80+; faster, ~1e-3 relative error).")
+    public boolean tf32 = false;
+    @Setting(help = "Threads preparing batches ahead.", min = 0)
     public int workers = 1;
-    /** Save the resumable state every this many steps within an epoch (0: only at epoch ends). */
+    @Setting(help = "Also save a resumable checkpoint every N steps within an epoch, 0 for epoch ends only.", label = "STEPS", min = 0)
     public int checkpointEvery = 200;
-    /** Train on a fixed random subset of this many images (0: all). */
+    @Setting(help = "Train on a fixed random subset of N images, 0 for all.", min = 0)
     public int limitTrain = 0;
+    @Setting(help = "Test on a fixed random subset of N images, 0 for all.", min = 0)
     public int limitTest = 0;
-    /** cifar (4-pixel padded crop + flip), flip or none. */
+    @Setting(help = "cifar (4-pixel padded random crop + flip), flip or none.", label = "A", oneOf = {"cifar", "flip", "none"})
     public String augment = "cifar";
+    @Setting(help = "Cutout square size, 0 for none.", label = "PX", min = 0)
     public int cutout = 0;
-    /** auto (by channel and class count), cifar10, cifar100 or none. */
+    @Setting(help = "Input normalisation: auto (by channel and class count), cifar10, cifar100 or none.", label = "N",
+            oneOf = {"auto", "cifar10", "cifar100", "none"})
     public String normalize = "auto";
     /** Settings of a distillation method (read by kr.distill.DistillConfig); null for plain training. */
+    @Setting(help = "Distillation settings (kr distill).", flag = false)
     public Map<String, Object> distill;
 
-    private static final List<String> KEYS = List.of("model", "data", "out", "epochs", "batch_size", "eval_batch_size", "lr", "momentum",
-            "weight_decay", "nesterov", "schedule", "milestones", "gamma", "warmup_epochs", "warmup_start_factor", "onecycle_pct_start",
-            "onecycle_div", "onecycle_final_div", "min_lr", "label_smoothing", "seed", "threads", "backend", "device", "workers",
-            "checkpoint_every", "limit_train", "limit_test", "augment", "cutout", "normalize", "distill");
+    /** The binder of these settings: experiment files, config.json and the command line's flags. */
+    public static final Binder<TrainConfig> BINDER = Binder.of(TrainConfig.class, TrainConfig::new, "config");
 
     /** Every key a configuration object may hold. */
     public static List<String> keys() {
-        return KEYS;
+        return BINDER.keys();
     }
 
     public TrainConfig copy() {
-        TrainConfig c = new TrainConfig();
-        c.apply(toMap());
-        return c;
+        return new TrainConfig().apply(toMap());
     }
 
     /** All settings, in a fixed order (nulls included, so a saved file documents every key). */
     public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model", model);
-        m.put("data", data);
-        m.put("out", out);
-        m.put("epochs", (long) epochs);
-        m.put("batch_size", (long) batchSize);
-        m.put("eval_batch_size", (long) evalBatchSize);
-        m.put("lr", lr);
-        m.put("momentum", momentum);
-        m.put("weight_decay", weightDecay);
-        m.put("nesterov", nesterov);
-        m.put("schedule", schedule);
-        List<Object> ms = new ArrayList<>();
-        for (int x : milestones) ms.add((long) x);
-        m.put("milestones", ms);
-        m.put("gamma", gamma);
-        m.put("warmup_epochs", warmupEpochs);
-        m.put("warmup_start_factor", warmupStartFactor);
-        m.put("onecycle_pct_start", onecyclePctStart);
-        m.put("onecycle_div", onecycleDiv);
-        m.put("onecycle_final_div", onecycleFinalDiv);
-        m.put("min_lr", minLr);
-        m.put("label_smoothing", labelSmoothing);
-        m.put("seed", seed);
-        m.put("threads", threads == null ? null : (long) threads);
-        m.put("backend", backend);
-        m.put("device", device);
-        m.put("workers", (long) workers);
-        m.put("checkpoint_every", (long) checkpointEvery);
-        m.put("limit_train", (long) limitTrain);
-        m.put("limit_test", (long) limitTest);
-        m.put("augment", augment);
-        m.put("cutout", (long) cutout);
-        m.put("normalize", normalize);
-        m.put("distill", distill == null ? null : new LinkedHashMap<>(distill));
-        return m;
+        return BINDER.toMap(this);
     }
 
     /** Sets the keys present in {@code m}; an unknown key or a value of the wrong type is a {@link ConfigException}. */
     public TrainConfig apply(Map<String, ?> m) {
-        for (var e : m.entrySet()) {
-            String k = e.getKey();
-            Object v = e.getValue();
-            switch (k) {
-                case "model" -> model = str(k, v);
-                case "data" -> data = str(k, v);
-                case "out" -> out = str(k, v);
-                case "epochs" -> epochs = integer(k, v);
-                case "batch_size" -> batchSize = integer(k, v);
-                case "eval_batch_size" -> evalBatchSize = integer(k, v);
-                case "lr" -> lr = num(k, v);
-                case "momentum" -> momentum = num(k, v);
-                case "weight_decay" -> weightDecay = num(k, v);
-                case "nesterov" -> nesterov = bool(k, v);
-                case "schedule" -> schedule = str(k, v);
-                case "milestones" -> milestones = ints(k, v);
-                case "gamma" -> gamma = num(k, v);
-                case "warmup_epochs" -> warmupEpochs = num(k, v);
-                case "warmup_start_factor" -> warmupStartFactor = num(k, v);
-                case "onecycle_pct_start" -> onecyclePctStart = num(k, v);
-                case "onecycle_div" -> onecycleDiv = num(k, v);
-                case "onecycle_final_div" -> onecycleFinalDiv = num(k, v);
-                case "min_lr" -> minLr = num(k, v);
-                case "label_smoothing" -> labelSmoothing = num(k, v);
-                case "seed" -> seed = whole(k, v);
-                case "threads" -> threads = v == null ? null : integer(k, v);
-                case "backend" -> backend = str(k, v);
-                case "device" -> device = str(k, v);
-                case "workers" -> workers = integer(k, v);
-                case "checkpoint_every" -> checkpointEvery = integer(k, v);
-                case "limit_train" -> limitTrain = integer(k, v);
-                case "limit_test" -> limitTest = integer(k, v);
-                case "augment" -> augment = str(k, v);
-                case "cutout" -> cutout = integer(k, v);
-                case "normalize" -> normalize = str(k, v);
-                case "distill" -> distill = object(k, v);
-                default -> throw new ConfigException("[config] unknown key '" + k + "'; known keys: " + String.join(", ", KEYS));
-            }
-        }
-        return this;
+        return BINDER.apply(this, m);
     }
 
     /** Reads an experiment file (a JSON object of the keys above). */
@@ -178,29 +129,9 @@ public final class TrainConfig {
     public TrainConfig validate() {
         if (model == null || model.isBlank()) throw new ConfigException("[config] no model given (--model NAME; `kr models` lists them)");
         if (data == null || data.isBlank()) throw new ConfigException("[config] no data given (--data DIR)");
-        positive("epochs", epochs);
-        positive("batch_size", batchSize);
-        positive("eval_batch_size", evalBatchSize);
-        if (!(lr >= 0)) throw new ConfigException("[config] lr must be >= 0, got " + lr);
-        if (!(momentum >= 0)) throw new ConfigException("[config] momentum must be >= 0, got " + momentum);
-        if (!(weightDecay >= 0)) throw new ConfigException("[config] weight_decay must be >= 0, got " + weightDecay);
+        BINDER.validate(this);
         if (nesterov && !(momentum > 0)) throw new ConfigException("[config] nesterov needs momentum > 0");
-        if (!List.of("multistep", "cosine", "onecycle", "constant").contains(schedule))
-            throw new ConfigException("[config] schedule must be multistep, cosine, onecycle or constant, got '" + schedule + "'");
-        if (!(gamma > 0)) throw new ConfigException("[config] gamma must be > 0, got " + gamma);
-        if (!(warmupEpochs >= 0)) throw new ConfigException("[config] warmup_epochs must be >= 0, got " + warmupEpochs);
-        if (!(warmupStartFactor >= 0 && warmupStartFactor <= 1))
-            throw new ConfigException("[config] warmup_start_factor must be in [0, 1], got " + warmupStartFactor);
-        if (!(onecyclePctStart > 0 && onecyclePctStart < 1)) throw new ConfigException("[config] onecycle_pct_start must be in (0, 1), got " + onecyclePctStart);
-        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new ConfigException("[config] label_smoothing must be in [0, 1), got " + labelSmoothing);
-        if (threads != null) positive("threads", threads);
-        if (workers < 0) throw new ConfigException("[config] workers must be >= 0, got " + workers);
-        if (checkpointEvery < 0) throw new ConfigException("[config] checkpoint_every must be >= 0, got " + checkpointEvery);
-        if (limitTrain < 0 || limitTest < 0) throw new ConfigException("[config] limit_train and limit_test must be >= 0");
-        if (!List.of("cifar", "flip", "none").contains(augment)) throw new ConfigException("[config] augment must be cifar, flip or none, got '" + augment + "'");
-        if (cutout < 0) throw new ConfigException("[config] cutout must be >= 0, got " + cutout);
-        if (!List.of("auto", "cifar10", "cifar100", "none").contains(normalize))
-            throw new ConfigException("[config] normalize must be auto, cifar10, cifar100 or none, got '" + normalize + "'");
+        if (tf32 && !device.startsWith("cuda")) throw new ConfigException("[config] tf32 runs on cuda only; this run's device is " + device);
         return this;
     }
 
@@ -219,54 +150,5 @@ public final class TrainConfig {
     /** The augmentation this configuration asks for. */
     public kr.data.Augment augmentation() {
         return new kr.data.Augment(augment.equals("cifar") ? 4 : 0, !augment.equals("none"), cutout);
-    }
-
-    private static void positive(String k, int v) {
-        if (v <= 0) throw new ConfigException("[config] " + k + " must be positive, got " + v);
-    }
-
-    /** Layered settings merge key by key: a later file or flag overrides only the keys it names. */
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> object(String k, Object v) {
-        if (v == null) return null;
-        if (!(v instanceof Map<?, ?> m)) throw new ConfigException("[config] " + k + " must be an object, got " + Json.write(v));
-        Map<String, Object> r = distill == null ? new LinkedHashMap<>() : distill;
-        r.putAll((Map<String, Object>) m);
-        return r;
-    }
-
-    private static String str(String k, Object v) {
-        if (v == null) return null;
-        if (!(v instanceof String s)) throw new ConfigException("[config] " + k + " must be a string, got " + Json.write(v));
-        return s;
-    }
-
-    private static double num(String k, Object v) {
-        if (!(v instanceof Number n)) throw new ConfigException("[config] " + k + " must be a number, got " + Json.write(v));
-        return n.doubleValue();
-    }
-
-    private static long whole(String k, Object v) {
-        double d = num(k, v);
-        if (d != Math.rint(d) || Math.abs(d) > 1L << 53) throw new ConfigException("[config] " + k + " must be a whole number, got " + Json.write(v));
-        return v instanceof Long l ? l : (long) d;
-    }
-
-    private static int integer(String k, Object v) {
-        long l = whole(k, v);
-        if (l != (int) l) throw new ConfigException("[config] " + k + " is out of range: " + l);
-        return (int) l;
-    }
-
-    private static boolean bool(String k, Object v) {
-        if (!(v instanceof Boolean b)) throw new ConfigException("[config] " + k + " must be true or false, got " + Json.write(v));
-        return b;
-    }
-
-    private static int[] ints(String k, Object v) {
-        if (!(v instanceof List<?> l)) throw new ConfigException("[config] " + k + " must be a list of integers, got " + Json.write(v));
-        int[] r = new int[l.size()];
-        for (int i = 0; i < r.length; i++) r[i] = integer(k, l.get(i));
-        return r;
     }
 }

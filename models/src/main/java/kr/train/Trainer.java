@@ -1,5 +1,6 @@
 package kr.train;
 
+import kr.config.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -60,13 +61,7 @@ public final class Trainer {
     private int undrained;
     private boolean runnerDescribed;
 
-    private int epoch, step;
-    private long globalStep;
-    private final Rng rng;
-    private double bestAcc = -1;
-    private int bestEpoch;
-    private final List<EpochMetrics> history = new ArrayList<>();
-    private Partial partial = new Partial();
+    private final TrainState st;
 
     /** The epochs run, the best test accuracy (fraction) and the epoch (1-based) that reached it. */
     public record Result(List<EpochMetrics> history, double bestAcc, int bestEpoch, Path out) {
@@ -84,7 +79,7 @@ public final class Trainer {
         this.device = Device.parse(cfg.device);
         this.objective = Objective.crossEntropy(cfg.labelSmoothing);
         this.checkpoints = new Checkpoints(out.resolve("checkpoints"));
-        this.rng = new Rng(cfg.seed ^ 0x7A11E5L);
+        this.st = new TrainState(new Rng(cfg.seed ^ 0x7A11E5L));
         if (train.batchesPerEpoch() == 0) throw new DataException("[train] the training set yields no batches (" + train.dataset().size() + " images)");
         model.to(device);
     }
@@ -145,37 +140,25 @@ public final class Trainer {
     public Result resume() throws IOException {
         prepare();
         Checkpoints.Saved sv = checkpoints.loadLast();
-        Map<String, Object> st = sv.state();
+        Map<String, Object> saved = sv.state();
         Path where = checkpoints.dir().resolve(Checkpoints.LAST);
-        if (st.get("model") != null && !st.get("model").equals(cfg.model))
-            throw new CheckpointException("[checkpoint] " + where + " is a run of model '" + st.get("model") + "', not '" + cfg.model + "'");
-        Checkpoints.loadInto(model, sv.weights(), checkpoints.dir().resolve((String) st.get("weights")).toString());
+        if (saved.get("model") != null && !saved.get("model").equals(cfg.model))
+            throw new CheckpointException("[checkpoint] " + where + " is a run of model '" + saved.get("model") + "', not '" + cfg.model + "'");
+        Checkpoints.loadInto(model, sv.weights(), checkpoints.dir().resolve((String) saved.get("weights")).toString());
         List<String> names = paramNames();
-        if (!names.equals(st.get("optimizer_params")))
-            throw new CheckpointException("[checkpoint] " + where + " optimizer state belongs to parameters " + st.get("optimizer_params")
+        if (!names.equals(saved.get("optimizer_params")))
+            throw new CheckpointException("[checkpoint] " + where + " optimizer state belongs to parameters " + saved.get("optimizer_params")
                     + ", this run has " + names);
-        opt.loadStateDict(Checkpoints.withoutPrefix(sv.optimizer(), "optimizer."), num(st, "optimizer_steps").longValue());
+        opt.loadStateDict(Checkpoints.withoutPrefix(sv.optimizer(), "optimizer."), TrainState.num(saved, "optimizer_steps").longValue());
         Module om = objective.module();
         if (om != null) Checkpoints.loadInto(om, Checkpoints.withoutPrefix(sv.optimizer(), "objective."), where + " (objective state)");
-        epoch = num(st, "epoch").intValue();
-        step = num(st, "step").intValue();
-        globalStep = num(st, "global_step").longValue();
-        bestAcc = num(st, "best_acc").doubleValue();
-        bestEpoch = num(st, "best_epoch").intValue();
-        @SuppressWarnings("unchecked")
-        List<Object> rs = (List<Object>) st.get("rng");
-        long[] words = new long[rs.size()];
-        for (int i = 0; i < words.length; i++) words[i] = Long.parseUnsignedLong((String) rs.get(i), 16);
-        rng.setState(words);
-        history.clear();
-        for (Object o : (List<?>) st.get("metrics")) history.add(EpochMetrics.fromMap(asMap(o)));
-        partial = Partial.fromMap(asMap(st.get("partial")));
-        if (step >= train.batchesPerEpoch())
-            throw new CheckpointException("[checkpoint] " + where + " stopped at step " + step + " of an epoch that now has " + train.batchesPerEpoch()
+        st.load(saved);
+        if (st.step >= train.batchesPerEpoch())
+            throw new CheckpointException("[checkpoint] " + where + " stopped at step " + st.step + " of an epoch that now has " + train.batchesPerEpoch()
                     + " steps: the data or batch size changed");
         if (log != null)
-            log.printf(Locale.ROOT, "resuming %s at epoch %d step %d/%d (%s)%n", out, epoch + 1, step, train.batchesPerEpoch(),
-                    bestEpoch == 0 ? "no epoch finished yet" : String.format(Locale.ROOT, "best test acc so far %.2f%% at epoch %d", 100 * bestAcc, bestEpoch));
+            log.printf(Locale.ROOT, "resuming %s at epoch %d step %d/%d (%s)%n", out, st.epoch + 1, st.step, train.batchesPerEpoch(), st.bestEpoch == 0
+                    ? "no epoch finished yet" : String.format(Locale.ROOT, "best test acc so far %.2f%% at epoch %d", 100 * st.bestAcc, st.bestEpoch));
         return loop();
     }
 
@@ -207,17 +190,17 @@ public final class Trainer {
             if (runnerFactory != null && runner == null) startRunner();
             double sessionSeconds = 0, lastEvalSeconds = 0;
             long sessionSteps = 0;
-            while (epoch < cfg.epochs) {
+            while (st.epoch < cfg.epochs) {
                 model.train();
                 if (objective.module() != null) objective.module().train();
-                Iterator<Batch> it = train.epoch(epoch, step);
-                while (step < steps) {
+                Iterator<Batch> it = train.epoch(st.epoch, st.step);
+                while (st.step < steps) {
                     long t0 = System.nanoTime();
                     Batch b = it.next();
-                    double lr = schedule.at(epoch + step / (double) steps);
-                    if (step == 0) partial.lr = lr;
+                    double lr = schedule.at(st.epoch + st.step / (double) steps);
+                    if (st.step == 0) st.partial.lr = lr;
                     opt.setLr(lr);
-                    StepContext ctx = new StepContext(epoch, step, steps, globalStep, lr, rng, model, opt);
+                    StepContext ctx = new StepContext(st.epoch, st.step, steps, st.globalStep, lr, st.rng, model, opt);
                     Objective.Result r = null;
                     if (runner != null) {
                         runner.step(b, lr, ctx); // queued on the device; its sums are drained below
@@ -231,53 +214,53 @@ public final class Trainer {
                         double loss = r.loss().item();
                         if (!Double.isFinite(loss))
                             throw new IllegalStateException(String.format(Locale.ROOT, "[train] loss is %s at epoch %d step %d (lr %.4g): lower the learning rate or check the data",
-                                    loss, epoch + 1, step + 1, lr));
+                                    loss, st.epoch + 1, st.step + 1, lr));
                         r.loss().backward();
                         Map<String, Double> logs = new java.util.LinkedHashMap<>(r.logs());
                         for (StepHook h : hooks) h.afterBackward(ctx, db, logs);
                         opt.step();
-                        partial.add(loss, Evaluator.correct(r.logits().toFloatArray(), r.logits().shape(1), b.labels(), 1), b.labels().length, logs);
+                        st.partial.add(loss, Evaluator.correct(r.logits().toFloatArray(), r.logits().shape(1), b.labels(), 1), b.labels().length, logs);
                     }
-                    step++;
-                    globalStep++;
-                    boolean checkpoint = cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0 && step < steps;
-                    if (runner != null && (undrained >= DRAIN_EVERY || step == steps || checkpoint)) drainRunner(lr);
+                    st.step++;
+                    st.globalStep++;
+                    boolean checkpoint = cfg.checkpointEvery > 0 && st.step % cfg.checkpointEvery == 0 && st.step < steps;
+                    if (runner != null && (undrained >= DRAIN_EVERY || st.step == steps || checkpoint)) drainRunner(lr);
                     double dt = (System.nanoTime() - t0) / 1e9;
-                    partial.trainSeconds += dt;
+                    st.partial.trainSeconds += dt;
                     sessionSeconds += dt;
                     sessionSteps++;
                     if (r != null) for (StepHook h : hooks) h.afterStep(ctx, r);
                     if (checkpoint) saveLast();
                     double perStep = sessionSeconds / sessionSteps;
-                    double eta = perStep * ((steps - step) + (double) (cfg.epochs - epoch - 1) * steps) + lastEvalSeconds * (cfg.epochs - epoch);
-                    if (partial.seen > 0) // a runner's first sums arrive at its first drain
-                        progress.step(epoch + 1, cfg.epochs, step, steps, partial.lossSum / partial.seen, (double) partial.correct / partial.seen,
-                                partial.seen / partial.trainSeconds, eta);
+                    double eta = perStep * ((steps - st.step) + (double) (cfg.epochs - st.epoch - 1) * steps) + lastEvalSeconds * (cfg.epochs - st.epoch);
+                    if (st.partial.seen > 0) // a runner's first sums arrive at its first drain
+                        progress.step(st.epoch + 1, cfg.epochs, st.step, steps, st.partial.lossSum / st.partial.seen, (double) st.partial.correct / st.partial.seen,
+                                st.partial.seen / st.partial.trainSeconds, eta);
                 }
                 progress.clear();
                 long e0 = System.nanoTime();
                 Evaluator.Result ev = Evaluator.evaluate(model, test, device);
                 lastEvalSeconds = (System.nanoTime() - e0) / 1e9;
-                EpochMetrics m = new EpochMetrics(epoch + 1, partial.lr, partial.lossSum / partial.seen, (double) partial.correct / partial.seen, ev.loss(),
-                        ev.top1(), ev.top5(), partial.trainSeconds + lastEvalSeconds, partial.seen / partial.trainSeconds, partial.meanLogs());
-                history.add(m);
-                boolean best = ev.top1() > bestAcc;
+                EpochMetrics m = new EpochMetrics(st.epoch + 1, st.partial.lr, st.partial.lossSum / st.partial.seen, (double) st.partial.correct / st.partial.seen, ev.loss(),
+                        ev.top1(), ev.top5(), st.partial.trainSeconds + lastEvalSeconds, st.partial.seen / st.partial.trainSeconds, st.partial.meanLogs());
+                st.history.add(m);
+                boolean best = ev.top1() > st.bestAcc;
                 if (best) {
-                    bestAcc = ev.top1();
-                    bestEpoch = epoch + 1;
-                    Map<String, String> meta = meta(epoch + 1);
+                    st.bestAcc = ev.top1();
+                    st.bestEpoch = st.epoch + 1;
+                    Map<String, String> meta = meta(st.epoch + 1);
                     meta.put("kr.test_acc", Double.toString(ev.top1()));
                     checkpoints.saveBest(model.stateDict(), meta);
                 }
-                epoch++;
-                step = 0;
-                partial = new Partial();
+                st.epoch++;
+                st.step = 0;
+                st.partial = new TrainState.Partial();
                 saveLast();
                 writeMetricsFiles();
                 if (log != null) log.println(summary(m, best));
                 for (StepHook h : hooks) h.afterEpoch(m);
             }
-            return new Result(List.copyOf(history), bestAcc, bestEpoch, out);
+            return new Result(List.copyOf(st.history), st.bestAcc, st.bestEpoch, out);
         } finally {
             progress.clear();
             if (runner != null) {
@@ -307,9 +290,9 @@ public final class Trainer {
         undrained = 0;
         if (d.firstNonFinite() > 0)
             throw new IllegalStateException(String.format(Locale.ROOT, "[train] loss is not finite at epoch %d step %d (lr %.4g): lower the learning rate or check the data"
-                    + " (found when the step runner's sums were read, %d step(s) later)", epoch + 1, step - d.steps() + d.firstNonFinite(), lr,
+                    + " (found when the step runner's sums were read, %d step(s) later)", st.epoch + 1, st.step - d.steps() + d.firstNonFinite(), lr,
                     d.steps() - d.firstNonFinite()));
-        partial.addSums(d.lossSum(), d.correct(), d.seen(), d.logSums());
+        st.partial.addSums(d.lossSum(), d.correct(), d.seen(), d.logSums());
         if (log != null && !runnerDescribed) log.println("[train] " + runner.describe());
         runnerDescribed = true;
     }
@@ -326,7 +309,7 @@ public final class Trainer {
         meta.put("kr.model", cfg.model == null ? model.getClass().getSimpleName() : cfg.model);
         meta.put("kr.classes", Integer.toString(model.numClasses()));
         meta.put("kr.epoch", Integer.toString(epochsDone));
-        meta.put("kr.global_step", Long.toString(globalStep));
+        meta.put("kr.global_step", Long.toString(st.globalStep));
         return meta;
     }
 
@@ -336,94 +319,22 @@ public final class Trainer {
         s.put("version", 1L);
         s.put("model", cfg.model);
         s.put("classes", (long) model.numClasses());
-        s.put("epoch", (long) epoch);
-        s.put("step", (long) step);
-        s.put("global_step", globalStep);
         s.put("optimizer_steps", opt.stepCount());
-        List<Object> words = new ArrayList<>();
-        for (long w : rng.state()) words.add(Long.toHexString(w));
-        s.put("rng", words);
-        s.put("best_acc", bestAcc);
-        s.put("best_epoch", (long) bestEpoch);
-        s.put("partial", partial.toMap());
-        List<Object> ms = new ArrayList<>();
-        for (EpochMetrics m : history) ms.add(m.toMap());
-        s.put("metrics", ms);
+        s.putAll(st.toMap());
         s.put("optimizer_params", paramNames());
         s.put("config", cfg.toMap());
         s.put("saved_at", Instant.now().toString());
         Map<String, Tensor> state = Checkpoints.withPrefix(opt.stateDict(), "optimizer.");
         Module om = objective.module();
         if (om != null) state.putAll(Checkpoints.withPrefix(om.stateDict(), "objective."));
-        checkpoints.saveLast(s, model.stateDict(), meta(epoch), state);
+        checkpoints.saveLast(s, model.stateDict(), meta(st.epoch), state);
     }
 
     private void writeMetricsFiles() throws IOException {
         StringBuilder b = new StringBuilder();
-        for (EpochMetrics m : history) b.append(Json.write(m.toMap())).append('\n');
+        for (EpochMetrics m : st.history) b.append(Json.write(m.toMap())).append('\n');
         AtomicFiles.writeString(out.resolve("metrics.jsonl"), b.toString());
-        AtomicFiles.writeString(out.resolve("curves.svg"), LearningCurves.svg(history, (cfg.model == null ? "model" : cfg.model) + " on "
+        AtomicFiles.writeString(out.resolve("curves.svg"), LearningCurves.svg(st.history, (cfg.model == null ? "model" : cfg.model) + " on "
                 + (cfg.data == null ? "data" : Path.of(cfg.data).getFileName())));
-    }
-
-    private static Number num(Map<String, Object> m, String k) {
-        Object v = m.get(k);
-        if (!(v instanceof Number n)) throw new CheckpointException("[checkpoint] training state lacks a number '" + k + "'");
-        return n;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> asMap(Object o) {
-        if (!(o instanceof Map)) throw new CheckpointException("[checkpoint] training state is malformed: expected an object, got " + o);
-        return (Map<String, Object>) o;
-    }
-
-    /** Sums over the steps of the epoch in progress (saved, so a resumed epoch reports what an uninterrupted one would). */
-    private static final class Partial {
-        double lossSum, trainSeconds, lr = Double.NaN;
-        long correct, seen;
-        final Map<String, Double> logSums = new LinkedHashMap<>();
-
-        void add(double loss, int ok, int n, Map<String, Double> logs) {
-            Map<String, Double> weighted = new LinkedHashMap<>();
-            logs.forEach((k, v) -> weighted.put(k, v * n));
-            addSums(loss * n, ok, n, weighted);
-        }
-
-        /** Sums already weighted by batch size (a step runner's). */
-        void addSums(double loss, long ok, long n, Map<String, Double> weightedLogs) {
-            lossSum += loss;
-            correct += ok;
-            seen += n;
-            weightedLogs.forEach((k, v) -> logSums.merge(k, v, Double::sum));
-        }
-
-        Map<String, Double> meanLogs() {
-            Map<String, Double> r = new LinkedHashMap<>();
-            logSums.forEach((k, v) -> r.put(k, v / seen));
-            return r;
-        }
-
-        Map<String, Object> toMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("loss_sum", lossSum);
-            m.put("correct", correct);
-            m.put("seen", seen);
-            m.put("train_seconds", trainSeconds);
-            m.put("lr", lr);
-            m.put("log_sums", new LinkedHashMap<>(logSums));
-            return m;
-        }
-
-        static Partial fromMap(Map<String, Object> m) {
-            Partial p = new Partial();
-            p.lossSum = num(m, "loss_sum").doubleValue();
-            p.correct = num(m, "correct").longValue();
-            p.seen = num(m, "seen").longValue();
-            p.trainSeconds = num(m, "train_seconds").doubleValue();
-            p.lr = m.get("lr") instanceof Number n ? n.doubleValue() : Double.NaN;
-            asMap(m.get("log_sums")).forEach((k, v) -> p.logSums.put(k, ((Number) v).doubleValue()));
-            return p;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package kr.engine.backend;
 
+import java.util.Optional;
 import kr.engine.DType;
 import kr.engine.Device;
 import kr.engine.Tensor;
@@ -141,12 +142,19 @@ public interface Backend {
     /** Flat index (logical order) of the first NaN or infinite element, or -1. */
     long firstNonFinite(Tensor x);
 
-    // ---- fused method kernels ----
+    // ---- extensions ----
 
     /**
-     * KR's sparse recoding penalty in one pass over a parameter: with {@code M = |prior| >= threshold},
-     * {@code grad += beta * M * (w - prior)} in place; returns {@code sum(M * (w - prior)^2)}. All
-     * three tensors have the same shape; grad is contiguous.
+     * A capability beyond the kernels every op needs: a method's fused kernels ({@link KrKernels}),
+     * a device profiler ({@link DeviceProfiler}), graph capture for whole training steps
+     * ({@link StepCapture}); empty where this backend has none. The default finds interfaces the
+     * backend itself implements.
+     *
+     * <pre>{@code
+     * KrKernels kr = Backends.of(w.device()).extension(KrKernels.class).orElseThrow();
+     * }</pre>
      */
-    double sparseRecoding(Tensor grad, Tensor w, Tensor prior, double threshold, double beta);
+    default <T> Optional<T> extension(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+    }
 }

@@ -22,4 +22,10 @@ public interface BackendProvider {
     }
 
     Backend create(Device device);
+
+    /**
+     * Applies process-wide settings that outlive any one backend instance (the CPU compute pool's
+     * threads); called by {@link Backends#configure}. Per-call settings are read from {@link Backends#config()}.
+     */
+    default void configure(kr.engine.EngineConfig config) {}
 }

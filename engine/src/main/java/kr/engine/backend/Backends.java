@@ -6,13 +6,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import kr.engine.Device;
+import kr.engine.EngineConfig;
+import kr.engine.Grad;
 
 /**
  * The one place that maps a device to the backend that computes on it. Op code asks
  * {@code Backends.of(device)} and never branches on the device itself.
  *
- * <p>The CPU backend is the highest-priority provider ("vector"), overridable with the system
- * property {@code kr.backend} or for a scope:
+ * <p>It also holds the process's {@link EngineConfig} (threads, kernel choices, CUDA switches),
+ * installed once by the command line or an API user with {@link #configure}; backends read their
+ * settings from {@link #config()}. The CPU backend is the highest-priority provider ("vector"),
+ * unless the configuration names another, or for a scope:
  *
  * <pre>{@code
  * try (var s = Backends.use("scalar")) { ... every CPU op here runs on the reference backend ... }
@@ -24,6 +28,7 @@ public final class Backends {
     private static final Map<Device, Backend> DEVICE_BACKENDS = new HashMap<>();
     private static final ThreadLocal<Backend> CPU_OVERRIDE = new ThreadLocal<>();
     private static volatile Backend defaultCpu;
+    private static volatile EngineConfig config = EngineConfig.fromSystemProperties();
 
     static {
         for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) PROVIDERS.add(p);
@@ -31,6 +36,36 @@ public final class Backends {
     }
 
     private Backends() {}
+
+    /** The installed engine configuration (before any {@link #configure}: the defaults with {@code -Dkr.*} overrides). */
+    public static EngineConfig config() {
+        return config;
+    }
+
+    /**
+     * Installs {@code c} for the whole process: the compute pool gets its thread count, the default
+     * CPU backend its name (checked against the available ones) and autograd its anomaly switch.
+     * Call it before the first tensor operation (the CLI does, once); the returned scope reinstates
+     * the previous configuration (tests that try another kernel path).
+     */
+    public static synchronized Scope configure(EngineConfig c) {
+        EngineConfig prev = config;
+        Backend prevCpu = defaultCpu;
+        if (c.cpuBackend() != null && !available(Device.Kind.CPU).contains(c.cpuBackend()))
+            throw new IllegalArgumentException("[backend] unknown CPU backend '" + c.cpuBackend() + "'; available: " + available(Device.Kind.CPU));
+        config = c;
+        for (BackendProvider p : PROVIDERS) p.configure(c);
+        defaultCpu = null;
+        Grad.setAnomaly(c.anomaly());
+        return () -> {
+            synchronized (Backends.class) {
+                config = prev;
+                for (BackendProvider p : PROVIDERS) p.configure(prev);
+                defaultCpu = prevCpu;
+                Grad.setAnomaly(prev.anomaly());
+            }
+        };
+    }
 
     /** The backend that computes on {@code device}. */
     public static Backend of(Device device) {
@@ -86,18 +121,13 @@ public final class Backends {
         return () -> CPU_OVERRIDE.set(prev);
     }
 
-    /** Sets the process-wide default CPU backend. */
-    public static void setDefaultCpu(String name) {
-        defaultCpu = cpu(name);
-    }
-
     public static Backend defaultCpu() {
         Backend b = defaultCpu;
         if (b == null) {
             synchronized (Backends.class) {
                 if (defaultCpu == null) {
-                    String forced = System.getProperty("kr.backend", System.getenv("KR_BACKEND"));
-                    defaultCpu = cpu(forced != null && !forced.isBlank() ? forced.trim() : available(Device.Kind.CPU).get(0));
+                    String named = config.cpuBackend();
+                    defaultCpu = cpu(named != null ? named : available(Device.Kind.CPU).get(0));
                 }
                 b = defaultCpu;
             }

@@ -53,11 +53,12 @@ public final class Profiler implements AutoCloseable {
         return new Profiler(Backends.of(device), trace);
     }
 
-    private InvocationHandler handler(Backend inner) {
+    private InvocationHandler handler(Object inner) {
         return (proxy, m, args) -> {
             String name = m.getName();
             if (name.equals("name") || name.equals("device") || name.equals("toString") || name.equals("hashCode") || name.equals("equals"))
                 return m.invoke(inner, args);
+            if (name.equals("extension") && inner instanceof Backend b) return timedExtension(b, (Class<?>) args[0]);
             if (args != null && args.length > 0 && args[0] instanceof Enum<?> e) name = name + "." + e.name().toLowerCase(Locale.ROOT);
             long t0 = System.nanoTime();
             try {
@@ -74,6 +75,11 @@ public final class Profiler implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /** The backend's extension with its calls timed too (sparse recoding shows up as a kernel). */
+    private java.util.Optional<?> timedExtension(Backend inner, Class<?> type) {
+        return inner.extension(type).map(x -> type.isInterface() ? Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler(x)) : x);
     }
 
     private int index(String name) {

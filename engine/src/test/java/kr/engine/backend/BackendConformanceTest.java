@@ -738,11 +738,34 @@ class BackendConformanceTest {
                 Arrays.sort(mags);
                 double thr = mags[mags.length - (int) Math.ceil(rho * mags.length)];
                 String what = Arrays.toString(shape) + " rho " + rho;
-                double sc = env.be.sparseRecoding(g.c(), w.c(), a.c(), thr, 0.05);
-                double sr = REF.sparseRecoding(g.r(), w.r(), a.r(), thr, 0.05);
+                double sc = kr(env.be).sparseRecoding(g.c(), w.c(), a.c(), thr, 0.05);
+                double sr = kr(REF).sparseRecoding(g.r(), w.r(), a.r(), thr, 0.05);
                 env.check(Tolerances.UPDATE, "sparseRecoding grad " + what, g.c(), g.r());
                 env.check(Tolerances.SUM, "sparseRecoding sum " + what, new double[] {sc}, new double[] {sr}, s(1)); // a host value whatever the device
             }
+    }
+
+    @ParameterizedTest
+    @MethodSource("targets")
+    void sparseRecodingSgd(Target t) {
+        Env env = new Env(t, 21);
+        for (int[] shape : List.of(s(17), s(16, 8, 3, 3), s(40000)))
+            for (double momentum : new double[] {0, 0.9})
+                for (boolean first : new boolean[] {true, false}) {
+                    In g = env.in(shape, -1, 1), w = env.in(shape, -1, 1), a = env.in(shape, -1, 1), buf = env.in(shape, -1, 1);
+                    double thr = 0.4;
+                    String what = Arrays.toString(shape) + " momentum " + momentum + (first ? " first" : "");
+                    Tensor bc = momentum == 0 ? null : buf.c(), br = momentum == 0 ? null : buf.r();
+                    double sc = kr(env.be).sparseRecodingSgd(g.c(), w.c(), a.c(), bc, thr, 0.05, 0.1, momentum, 0, 5e-4, false, first);
+                    double sr = kr(REF).sparseRecodingSgd(g.r(), w.r(), a.r(), br, thr, 0.05, 0.1, momentum, 0, 5e-4, false, first);
+                    env.check(Tolerances.UPDATE, "sparseRecodingSgd w " + what, w.c(), w.r());
+                    if (bc != null) env.check(Tolerances.UPDATE, "sparseRecodingSgd buf " + what, bc, br);
+                    env.check(Tolerances.SUM, "sparseRecodingSgd sum " + what, new double[] {sc}, new double[] {sr}, s(1));
+                }
+    }
+
+    private static KrKernels kr(Backend b) {
+        return b.extension(KrKernels.class).orElseThrow(() -> new AssertionError(b.name() + " has no KR kernels"));
     }
 
     // ------------------------------------------------------------------ end to end through Tensor ops

@@ -14,13 +14,8 @@ class CudaConvPathsTest {
     @ValueSource(strings = {"gemm", "direct", "gemm16", "gemm32", "gemm64", "gemm128"})
     void conv2dOnEachPath(String mode) {
         BackendConformanceTest.Target t = CudaBackendConformanceTest.targets().findFirst().orElseThrow();
-        String before = System.getProperty("kr.cuda.conv");
-        System.setProperty("kr.cuda.conv", mode);
-        try {
+        try (var s = Backends.configure(Backends.config().withCudaConv(mode))) {
             new CudaBackendConformanceTest().conv2d(t);
-        } finally {
-            if (before == null) System.clearProperty("kr.cuda.conv");
-            else System.setProperty("kr.cuda.conv", before);
         }
     }
 }

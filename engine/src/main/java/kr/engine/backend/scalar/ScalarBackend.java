@@ -9,6 +9,7 @@ import kr.engine.backend.BinaryOp;
 import kr.engine.backend.CompareOp;
 import kr.engine.backend.Conv2dParams;
 import kr.engine.backend.CpuStorage;
+import kr.engine.backend.KrKernels;
 import kr.engine.backend.Pool2dParams;
 import kr.engine.backend.ReduceOp;
 import kr.engine.backend.StridedIndex;
@@ -19,7 +20,7 @@ import kr.engine.backend.UnaryOp;
  * float64 whatever the storage type, reads any strided view, and favours plain loops over speed.
  * Other backends are tested against it.
  */
-public class ScalarBackend implements Backend {
+public class ScalarBackend implements Backend, KrKernels {
     @Override
     public String name() {
         return "scalar";
@@ -607,6 +608,14 @@ public class ScalarBackend implements Backend {
         double[] v = read(x);
         for (int i = 0; i < v.length; i++) if (!Double.isFinite(v[i])) return i;
         return -1;
+    }
+
+    @Override
+    public double sparseRecodingSgd(Tensor grad, Tensor w, Tensor prior, Tensor buf, double threshold, double beta, double lr, double momentum,
+            double dampening, double weightDecay, boolean nesterov, boolean firstStep) {
+        double sum = sparseRecoding(grad, w, prior, threshold, beta);
+        sgdStep(w, grad, buf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+        return sum;
     }
 
     @Override

@@ -124,8 +124,10 @@ public final class ConvKernels {
         IM2COL
     }
 
-    /** Set with -Dkr.conv.path=auto|direct|im2col, or by tests. */
-    static volatile Path path = Path.valueOf(System.getProperty("kr.conv.path", "auto").toUpperCase(java.util.Locale.ROOT));
+    /** The installed engine configuration's {@code convPath} (-Dkr.conv.path=auto|direct|im2col, or a test's scope). */
+    static Path path() {
+        return Path.valueOf(kr.engine.backend.Backends.config().convPath().toUpperCase(java.util.Locale.ROOT));
+    }
 
     /**
      * Measured (bench/NOTES.md): the direct path wins for every 3x3 layer of ResNet-20 in all three
@@ -134,7 +136,7 @@ public final class ConvKernels {
      */
     private static boolean direct(Geometry g, boolean images, boolean forwardPass) {
         if (!DirectConv.applies(g)) return false;
-        return switch (path) {
+        return switch (path()) {
             case AUTO -> images && !g.pointwise() && !(forwardPass && g.kh() * g.kw() == 1);
             case DIRECT -> true;
             case IM2COL -> false;

@@ -18,23 +18,25 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class Gemm {
     static final int VL = Kernels.VL;
+    private static final kr.engine.EngineConfig CFG = kr.engine.backend.Backends.config();
     /**
      * The micro-kernel tile (rows x vectors). AVX-512: 5x3 (15 accumulators; 8x2 and 4x4 measure the
      * same, tiles with 24 spill on JDK 17). AVX2 (16 registers): 6x2. Override with -Dkr.gemm.tile=RxV.
+     * The GEMM settings are read once, from the engine configuration installed when this class loads.
      */
-    static final Kernels.Tile TILE = Kernels.byName(System.getProperty("kr.gemm.tile", Kernels.WIDE ? "5x3" : "6x2"));
+    static final Kernels.Tile TILE = Kernels.byName(CFG.gemmTile() != null ? CFG.gemmTile() : Kernels.WIDE ? "5x3" : "6x2");
     /** Rows of A per micro-panel. */
     public static final int MR = TILE.rows();
     /** Columns of B per micro-panel. */
     public static final int NR = TILE.cols();
     /** Depth of a packed block. */
-    static final int KC = Integer.getInteger("kr.gemm.kc", 256);
+    static final int KC = CFG.gemmKc();
     /** Rows of A packed at a time. */
-    static final int MC = Integer.getInteger("kr.gemm.mc", 16) * MR;
+    static final int MC = CFG.gemmMc() * MR;
     /** Columns of B packed at a time. */
-    static final int NC = Integer.getInteger("kr.gemm.nc", 64) * NR;
+    static final int NC = CFG.gemmNc() * NR;
     /** Loop order inside a block: 0 = column panels outer (B micro-panel reused from L1), 1 = row panels outer. */
-    static final int ORDER = Integer.getInteger("kr.gemm.order", 0);
+    static final int ORDER = CFG.gemmOrder();
     /** Below this many multiply-adds a GEMM runs on the calling thread. */
     static final long PARALLEL_MIN_WORK = 1L << 18;
 

@@ -4,38 +4,39 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
+import kr.engine.backend.Backends;
 
 /**
  * A fixed pool for the vector backend. Work is split statically into one contiguous chunk per
  * thread, so a given thread count always partitions (and reduces) the same way: results are
- * reproducible bit for bit for a fixed {@code kr.threads}.
+ * reproducible bit for bit for a fixed thread count ({@link kr.engine.EngineConfig#threads()}).
  */
 public final class Parallel {
-    private static final int THREADS = configuredThreads();
-    private static final ExecutorService POOL = THREADS > 1 ? Executors.newFixedThreadPool(THREADS - 1, r -> {
-        Thread t = new Thread(r, "kr-worker");
-        t.setDaemon(true);
-        return t;
-    }) : null;
+    private static volatile int THREADS;
+    private static volatile ExecutorService POOL;
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
+
+    static {
+        configure(Backends.config().threads());
+    }
 
     private Parallel() {}
 
-    private static int configuredThreads() {
-        String s = System.getProperty("kr.threads", System.getenv("KR_THREADS"));
-        int n = Runtime.getRuntime().availableProcessors();
-        if (s != null && !s.isBlank()) {
-            try {
-                n = Integer.parseInt(s.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("[threads] kr.threads must be an integer, got '" + s + "'");
-            }
-        }
-        return Math.max(1, n);
+    /** Resizes the pool to {@code threads} (no-op when unchanged); called by {@link Backends#configure}, never while work runs. */
+    static synchronized void configure(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("[threads] the compute pool needs at least one thread, got " + threads);
+        if (threads == THREADS) return;
+        if (POOL != null) POOL.shutdown();
+        POOL = threads > 1 ? Executors.newFixedThreadPool(threads - 1, r -> {
+            Thread t = new Thread(r, "kr-worker");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        THREADS = threads;
     }
 
     /** Number of threads work is split over. */
-    public static int threads() {
+    static int threads() {
         return THREADS;
     }
 
@@ -54,11 +55,12 @@ public final class Parallel {
             if (n > 0) body.run(0, 0, n);
             return;
         }
+        ExecutorService pool = POOL;
         CountDownLatch done = new CountDownLatch(chunks - 1);
         AtomicReference<Throwable> err = new AtomicReference<>();
         for (int c = 1; c < chunks; c++) {
             final int cc = c;
-            POOL.execute(() -> {
+            pool.execute(() -> {
                 INSIDE.set(true);
                 try {
                     body.run(cc, bound(n, chunks, cc), bound(n, chunks, cc + 1));

@@ -300,7 +300,7 @@ public class VectorBackend extends ScalarBackend {
     @Override
     public double sparseRecoding(Tensor grad, Tensor w, Tensor prior, double threshold, double beta) {
         requireDense("sparse_recoding", grad);
-        return f32(grad, w, prior) ? KrKernels.sparseRecoding(grad, w, prior, threshold, beta) : super.sparseRecoding(grad, w, prior, threshold, beta);
+        return f32(grad, w, prior) ? SparseRecodingKernels.sparseRecoding(grad, w, prior, threshold, beta) : super.sparseRecoding(grad, w, prior, threshold, beta);
     }
 
     @Override

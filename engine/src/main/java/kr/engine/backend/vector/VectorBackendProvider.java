@@ -32,6 +32,11 @@ public final class VectorBackendProvider implements BackendProvider {
     }
 
     @Override
+    public void configure(kr.engine.EngineConfig config) {
+        if (available()) Parallel.configure(config.threads());
+    }
+
+    @Override
     public Backend create(Device device) {
         return new VectorBackend();
     }

@@ -74,12 +74,8 @@ class ConvKernelsTest {
 
     /** Runs {@code body} with the convolution algorithm forced to {@code p}. */
     private static void withPath(ConvKernels.Path p, Runnable body) {
-        ConvKernels.Path before = ConvKernels.path;
-        ConvKernels.path = p;
-        try {
+        try (var s = kr.engine.backend.Backends.configure(kr.engine.backend.Backends.config().withConvPath(p.name()))) {
             body.run();
-        } finally {
-            ConvKernels.path = before;
         }
     }
 

@@ -1,15 +1,13 @@
-package kr.cuda;
+package kr.engine.backend;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import kr.engine.Device;
-import kr.engine.backend.Backend;
-import kr.engine.backend.Backends;
-import kr.engine.backend.Profiler;
 
 /**
  * Starts the profiler that fits a device: the engine's proxy {@link Profiler} for the CPU (host
- * time per kernel call), a {@link CudaProfiler} for CUDA (GPU time per launch, CUDA events).
+ * time per kernel call), the backend's {@link DeviceProfiler} extension elsewhere (CUDA: GPU time
+ * per launch, from events).
  *
  * <pre>{@code try (ProfileSession p = Profiling.start(Device.parse("cuda"), true)) { steps(); p.close(); print(p.table()); } }</pre>
  */
@@ -19,8 +17,9 @@ public final class Profiling {
     public static ProfileSession start(Device device, boolean trace) {
         if (device.kind() == Device.Kind.CPU) return new CpuSession(Profiler.start(device, trace));
         Backend b = Backends.of(device);
-        if (!(b instanceof CudaBackend c)) throw new IllegalArgumentException("[profile] no profiler for the " + b.name() + " backend of " + device);
-        return CudaProfiler.start(c, trace);
+        return b.extension(DeviceProfiler.class)
+                .orElseThrow(() -> new IllegalArgumentException("[profile] the " + b.name() + " backend of " + device + " has no profiler"))
+                .startProfile(trace);
     }
 
     private record CpuSession(Profiler p) implements ProfileSession {

@@ -1,9 +1,12 @@
-package kr.cuda;
+package kr.train;
 
 import java.util.Map;
 import kr.engine.Device;
 import kr.engine.Rng;
 import kr.engine.Tensor;
+import kr.engine.backend.Backends;
+import kr.engine.backend.GpuTests;
+import kr.engine.backend.StepBounds;
 import kr.models.Classifier;
 import kr.models.Models;
 import kr.nn.F;
@@ -16,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * weight decay) on cuda and on the CPU backend, both float32: the loss, every parameter's gradient
  * and every updated parameter agree within {@link StepBounds#FP32} (in norms: see there why not per element).
  */
-class ResNetStepTest {
+class CudaResNetStepTest {
     static final int BATCH = 32;
 
     record Step(double loss, Map<String, Tensor> grads, Map<String, Tensor> params) {}
@@ -48,8 +51,7 @@ class ResNetStepTest {
 
     @Test
     void cudaAndCpuTakeTheSameStep() {
-        Gpu.backend();
-        Step gpu = step(Device.cuda(0)), cpu = step(Device.CPU);
+        Step gpu = step(GpuTests.cuda()), cpu = step(Device.CPU);
         StepBounds.Result grads = StepBounds.compare(floats(gpu.grads()), floats(cpu.grads()), gpu.loss(), cpu.loss());
         // the update moves each parameter by lr * gradient: the parameters after it agree more closely still
         StepBounds.Result params = StepBounds.compare(floats(gpu.params()), floats(cpu.params()), gpu.loss(), cpu.loss());
@@ -59,17 +61,20 @@ class ResNetStepTest {
         StepBounds.FP32.check("resnet20 step, updated parameters", params);
     }
 
+    /** From the backend's description ("cuda backend on cuda:0 NAME (sm_90, ...)"): this module does not compile against the CUDA classes. */
+    static int computeCapability(Device d) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(sm_(\\d+)").matcher(Backends.of(d).toString());
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
     @Test
     void tf32StepStaysClose() {
-        CudaBackend be = Gpu.backend();
-        org.junit.jupiter.api.Assumptions.assumeTrue(be.context().computeCapability() >= 80, "TF32 needs sm_80+");
+        Device cuda = GpuTests.cuda();
+        org.junit.jupiter.api.Assumptions.assumeTrue(computeCapability(cuda) >= 80, "TF32 needs sm_80+");
         Step cpu = step(Device.CPU);
-        System.setProperty("kr.tf32", "true");
         Step tf;
-        try {
-            tf = step(Device.cuda(0));
-        } finally {
-            System.clearProperty("kr.tf32");
+        try (var s = Backends.configure(Backends.config().withTf32(true))) {
+            tf = step(cuda);
         }
         StepBounds.Result r = StepBounds.compare(floats(tf.grads()), floats(cpu.grads()), tf.loss(), cpu.loss());
         System.out.printf("[resnet20 step tf32] %s%n", r);

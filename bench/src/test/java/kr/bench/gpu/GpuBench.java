@@ -1,7 +1,9 @@
-package kr.cuda;
+package kr.bench.gpu;
 
 import java.util.Locale;
 import java.util.function.Supplier;
+import kr.cuda.CudaBackend;
+import kr.cuda.CudaDriver;
 import kr.engine.Device;
 import kr.engine.Rng;
 import kr.engine.Tensor;
@@ -16,7 +18,7 @@ import kr.engine.backend.ReduceOp;
  * GPU time between CUDA events over {@code reps} launches after warm-up, so it excludes Java.
  * Prints one table; compare within a run only (figures move 10-30% between runs and machines).
  *
- * <pre>java --add-modules jdk.incubator.vector -cp 'lib/*' kr.cuda.GpuBench [quick]</pre>
+ * <pre>java --add-modules jdk.incubator.vector -cp 'lib/*' kr.bench.gpu.GpuBench [quick]</pre>
  */
 public final class GpuBench {
     private final CudaBackend be;
@@ -61,9 +63,9 @@ public final class GpuBench {
             String shape = n + "x" + n + "x" + n;
             row("sgemm " + (be.gemmPath().startsWith("cuBLAS") ? "(cuBLAS)" : "(kr fp32 kernel)"), shape, time(reps, () -> be.matmul(a, b, o)), flop, "GFLOP/s");
             if (tc) {
-                System.setProperty("kr.tf32", "true");
-                row("sgemm TF32 (kr mma.sync kernel)", shape, time(reps, () -> be.matmul(a, b, o)), flop, "GFLOP/s");
-                System.clearProperty("kr.tf32");
+                try (var tf32 = Backends.configure(Backends.config().withTf32(true))) {
+                    row("sgemm TF32 (kr mma.sync kernel)", shape, time(reps, () -> be.matmul(a, b, o)), flop, "GFLOP/s");
+                }
             }
         }
         // ResNet-20's three stages at batch 128: 3x3 convolutions, stride 1, padding 1
@@ -75,12 +77,12 @@ public final class GpuBench {
             double flop = 2.0 * c[0] * c[4] * c[2] * c[3] * c[1] * 9;
             String shape = String.format(Locale.ROOT, "[%d,%d,%d,%d] * %dx%dx3x3", c[0], c[1], c[2], c[3], c[4], c[1]);
             for (boolean tf : tc ? new boolean[] {false, true} : new boolean[] {false}) {
-                if (tf) System.setProperty("kr.tf32", "true");
                 String tag = tf ? " TF32" : "";
-                row("conv2d fwd" + tag, shape, time(10, () -> be.conv2d(x, w, p)), flop, "GFLOP/s");
-                row("conv2d bwd input" + tag, shape, time(10, () -> be.conv2dBackwardInput(gy, w, x.shape(), p)), flop, "GFLOP/s");
-                row("conv2d bwd weight" + tag, shape, time(10, () -> be.conv2dBackwardWeight(gy, x, w.shape(), p)), flop, "GFLOP/s");
-                System.clearProperty("kr.tf32");
+                try (var prec = Backends.configure(Backends.config().withTf32(tf))) {
+                    row("conv2d fwd" + tag, shape, time(10, () -> be.conv2d(x, w, p)), flop, "GFLOP/s");
+                    row("conv2d bwd input" + tag, shape, time(10, () -> be.conv2dBackwardInput(gy, w, x.shape(), p)), flop, "GFLOP/s");
+                    row("conv2d bwd weight" + tag, shape, time(10, () -> be.conv2dBackwardWeight(gy, x, w.shape(), p)), flop, "GFLOP/s");
+                }
             }
         }
         // memory-bound kernels on 64 Mi floats (256 MiB): bytes read + written per call

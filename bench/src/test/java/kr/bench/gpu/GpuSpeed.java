@@ -1,4 +1,4 @@
-package kr.cuda;
+package kr.bench.gpu;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -10,17 +10,26 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import jcuda.driver.CUdeviceptr;
+import kr.cuda.CudaBackend;
+import kr.cuda.CudaDriver;
+import kr.cuda.CudaStorage;
+import kr.cuda.FusedSgd;
+import kr.cuda.GraphedStep;
 import kr.data.Batch;
 import kr.engine.DType;
 import kr.engine.Device;
 import kr.engine.Rng;
 import kr.engine.Tensor;
 import kr.engine.backend.Backends;
+import kr.engine.backend.KrKernels;
+import kr.engine.backend.StepBounds;
+import kr.engine.backend.StepCapture;
 import kr.models.Classifier;
 import kr.models.Models;
 import kr.nn.F;
 import kr.nn.Init;
 import kr.optim.SGD;
+import kr.train.GraphedTrainStep;
 import kr.train.StepRunner;
 
 /**
@@ -45,7 +54,7 @@ import kr.train.StepRunner;
  * quit
  * </pre>
  *
- * Run: {@code java --add-modules jdk.incubator.vector -cp 'lib/*' kr.cuda.GpuSpeed}
+ * Run: {@code java --add-modules jdk.incubator.vector -cp 'lib/*' kr.bench.gpu.GpuSpeed}
  */
 public final class GpuSpeed {
     private static final Device CUDA = Device.cuda(0);
@@ -72,9 +81,6 @@ public final class GpuSpeed {
                 reply = json(g.answer(t));
             } catch (RuntimeException | Error e) {
                 reply = json(Map.of("error", String.valueOf(e)));
-            } finally {
-                System.clearProperty("kr.tf32");
-                System.clearProperty("kr.cuda.graphs");
             }
             System.out.println(reply);
             System.out.flush();
@@ -102,12 +108,14 @@ public final class GpuSpeed {
         return m;
     }
 
-    private static void precision(String prec) {
-        switch (prec) {
-            case "fp32" -> System.clearProperty("kr.tf32");
-            case "tf32" -> System.setProperty("kr.tf32", "true");
-            default -> throw new IllegalArgumentException("[gpu speed] precision must be fp32 or tf32, got '" + prec + "'");
-        }
+    /** The engine configuration with TF32 on or off (and graphs as given) until the scope closes. */
+    private static Backends.Scope precision(String prec, boolean graphs) {
+        if (!prec.equals("fp32") && !prec.equals("tf32")) throw new IllegalArgumentException("[gpu speed] precision must be fp32 or tf32, got '" + prec + "'");
+        return Backends.configure(Backends.config().withTf32(prec.equals("tf32")).withCudaGraphs(graphs));
+    }
+
+    private StepCapture capture() {
+        return be.extension(StepCapture.class).orElseThrow();
     }
 
     static int[] labels(int n, int classes) {
@@ -126,7 +134,12 @@ public final class GpuSpeed {
 
     /** One batch step on cuda ({@code prec}) and on the CPU backend (float32) from the same weights: loss and every gradient. */
     private Map<String, Object> check(String model, int batch, String prec) {
-        precision(prec);
+        try (var p = precision(prec, true)) {
+            return checkStep(model, batch, prec);
+        }
+    }
+
+    private Map<String, Object> checkStep(String model, int batch, String prec) {
         Init.manualSeed(0);
         Classifier gpu = Models.create(model, 10);
         gpu.to(CUDA);
@@ -166,7 +179,12 @@ public final class GpuSpeed {
      * buffer must agree (the kernels are the same, so they should agree bit for bit).
      */
     private Map<String, Object> checkGraph(String model, int batch, int steps) {
-        precision("fp32");
+        try (var p = precision("fp32", true)) {
+            return checkGraphed(model, batch, steps);
+        }
+    }
+
+    private Map<String, Object> checkGraphed(String model, int batch, int steps) {
         if (steps < 3) throw new IllegalArgumentException("[gpu speed] checkgraph needs 3 steps at least (warm-up, capture, replay)");
         Init.manualSeed(0);
         Classifier a = Models.create(model, 10);
@@ -187,11 +205,11 @@ public final class GpuSpeed {
         }
         StepRunner.Drained d;
         String how;
-        try (GraphedTrainStep g = new GraphedTrainStep(be, b, ob, 0.0, List.of(), e -> 0)) {
+        try (GraphedTrainStep g = new GraphedTrainStep(capture(), b, ob, 0.0)) {
             for (int k = 0; k < steps; k++) g.step(new Batch(images(batch, k), y, null), 0.05, null);
             d = g.drain();
             how = g.describe();
-            if (GraphedStep.enabled() && g.graph().state() != GraphedStep.State.REPLAYING)
+            if (GraphedStep.enabled() && !g.graph().replaying())
                 throw new IllegalStateException("[gpu speed] " + model + ": the step was not replayed as a graph: " + how);
         }
         Worst w = new Worst(0, "");
@@ -212,7 +230,12 @@ public final class GpuSpeed {
 
     /** Wall-clock ms per training step, median over rounds (the device is synchronised before and after each round). */
     private Map<String, Object> step(String model, int batch, String mode, String prec, int steps, int rounds, double seconds) {
-        precision(prec);
+        try (var p = precision(prec, !mode.equals("eager"))) { // eager: GraphedTrainStep's body without a graph
+            return timeStep(model, batch, mode, prec, steps, rounds, seconds);
+        }
+    }
+
+    private Map<String, Object> timeStep(String model, int batch, String mode, String prec, int steps, int rounds, double seconds) {
         Init.manualSeed(0);
         Classifier net = Models.create(model, 10);
         net.to(CUDA);
@@ -234,9 +257,7 @@ public final class GpuSpeed {
                 if (Double.isNaN(v) || logits.length != batch * 10) throw new IllegalStateException("[gpu speed] NaN loss");
             };
             case "eager", "graph" -> {
-                if (mode.equals("eager")) System.setProperty("kr.cuda.graphs", "false");
-                GraphedTrainStep gs = new GraphedTrainStep(be, net, opt, 0.0, List.of(), e -> 0);
-                System.clearProperty("kr.cuda.graphs");
+                GraphedTrainStep gs = new GraphedTrainStep(capture(), net, opt, 0.0);
                 g = gs;
                 one = () -> gs.step(data, 0.05, null);
             }
@@ -286,7 +307,12 @@ public final class GpuSpeed {
 
     /** Square SGEMM, checked against the CPU backend at 256 first; GPU time over 5 rounds. */
     private Map<String, Object> gemm(int n, String prec) {
-        precision(prec);
+        try (var p = precision(prec, true)) {
+            return timeGemm(n, prec);
+        }
+    }
+
+    private Map<String, Object> timeGemm(int n, String prec) {
         Rng r = new Rng(3);
         Tensor sa = Tensor.uniform(r, -1, 1, 256, 256), sb = Tensor.uniform(r, -1, 1, 256, 256);
         float[] got = sa.to(CUDA).matmul(sb.to(CUDA)).toFloatArray(), exp = sa.matmul(sb).toFloatArray();
@@ -314,7 +340,12 @@ public final class GpuSpeed {
      * once (the recoding writes the gradient only where the mask is set).
      */
     private Map<String, Object> memoryBound(int n) {
-        precision("fp32");
+        try (var p = precision("fp32", true)) {
+            return timeMemoryBound(n);
+        }
+    }
+
+    private Map<String, Object> timeMemoryBound(int n) {
         checkRecoding();
         int m = 1 << 20, reps = Math.max(1, n / m);
         Rng r = new Rng(5);
@@ -363,14 +394,14 @@ public final class GpuSpeed {
         int n = 100_003;
         Tensor w = Tensor.uniform(r, -1, 1, n), a = Tensor.uniform(r, -1, 1, n), g = Tensor.uniform(r, -1, 1, n), b = Tensor.uniform(r, -1, 1, n);
         Tensor gc = g.copy(), gd = g.to(CUDA);
-        var cpu = Backends.cpu("scalar"); // computes in double like the kernels: agreement to rounding
+        KrKernels cpu = Backends.cpu("scalar").extension(KrKernels.class).orElseThrow(); // computes in double like the kernels: agreement to rounding
         double sc = cpu.sparseRecoding(gc, w, a, 0.5, 0.01), sd = be.sparseRecoding(gd, w.to(CUDA), a.to(CUDA), 0.5, 0.01);
         Worst worst = new Worst(0, "").max("sparse recoding gradient", gd.toFloatArray(), gc.toFloatArray());
         if (!(worst.rel() <= 1e-6 && Math.abs(sc - sd) <= 1e-9 * Math.abs(sc)))
             throw new IllegalStateException(String.format(Locale.ROOT, "[gpu speed] sparse recoding differs from the CPU: gradient %.3g, sum %.9g vs %.9g", worst.rel(), sd, sc));
         Tensor wc = w.copy(), bc = b.copy(), g2 = g.copy(), wd = w.to(CUDA), bd = b.to(CUDA), g2d = g.to(CUDA);
         double s1 = cpu.sparseRecoding(g2, wc, a, 0.5, 0.01);
-        cpu.sgdStep(wc, g2, bc, 0.1, 0.9, 0, 5e-4, false, false);
+        Backends.cpu("scalar").sgdStep(wc, g2, bc, 0.1, 0.9, 0, 5e-4, false, false);
         double s2 = be.sparseRecodingSgd(g2d, wd, a.to(CUDA), bd, 0.5, 0.01, 0.1, 0.9, 0, 5e-4, false, false);
         worst = new Worst(0, "").max("recoding+sgd weight", wd.toFloatArray(), wc.toFloatArray()).max("recoding+sgd buffer", bd.toFloatArray(), bc.toFloatArray());
         if (!(worst.rel() <= 1e-6 && Math.abs(s1 - s2) <= 1e-9 * Math.abs(s1)))

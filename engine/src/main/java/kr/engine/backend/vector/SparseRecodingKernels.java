@@ -10,14 +10,14 @@ import jdk.incubator.vector.VectorOperators;
 import kr.engine.Tensor;
 
 /**
- * KR's fused sparse-recoding kernel ({@link kr.engine.backend.Backend#sparseRecoding}): one pass
+ * KR's fused sparse-recoding kernel ({@link kr.engine.backend.KrKernels#sparseRecoding}): one pass
  * over a parameter reads the prior, the weight and the gradient, builds the mask
  * {@code |A| >= threshold} in registers, adds {@code beta * M * (W - A)} to the gradient and
  * accumulates {@code M * (W - A)^2}; no temporaries. Per-chunk partial sums are combined in chunk
  * order, so the logged value is reproducible for a fixed thread count.
  */
-final class KrKernels {
-    private KrKernels() {}
+final class SparseRecodingKernels {
+    private SparseRecodingKernels() {}
 
     static double sparseRecoding(Tensor grad, Tensor w, Tensor prior, double threshold, double beta) {
         Tensor wd = Vec.dense(w), ad = Vec.dense(prior);

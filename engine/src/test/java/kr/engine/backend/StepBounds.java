@@ -1,4 +1,4 @@
-package kr.cuda;
+package kr.engine.backend;
 
 import java.util.Locale;
 import java.util.Map;

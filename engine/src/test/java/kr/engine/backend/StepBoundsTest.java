@@ -1,4 +1,4 @@
-package kr.cuda;
+package kr.engine.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

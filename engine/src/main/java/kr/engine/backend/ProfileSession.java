@@ -1,11 +1,11 @@
-package kr.cuda;
+package kr.engine.backend;
 
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A profiling session whatever the device: the CLI's {@code kr profile} talks to this (see
- * {@link Profiling#start}). Close it before reading the table or the trace.
+ * A profiling session whatever the device ({@link Profiling#start}): the CPU's {@link Profiler} or
+ * a device backend's ({@link DeviceProfiler}). Close it before reading the table or the trace.
  */
 public interface ProfileSession extends AutoCloseable {
     /** Waits for queued device work (a no-op on the CPU), so host timings cover it. */

@@ -1,4 +1,4 @@
-package kr.cuda;
+package kr.distill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import kr.data.SyntheticCifar;
 import kr.engine.Tensor;
+import kr.engine.backend.GpuTests;
 import kr.io.Json;
 import kr.models.Classifier;
 import kr.reproduce.Grid;
@@ -32,7 +33,7 @@ class DistillCudaTest {
 
     @Test
     void everyMethodTrainsOnCuda() throws IOException {
-        Gpu.backend();
+        GpuTests.cuda();
         Map<String, Object> g = new LinkedHashMap<>();
         g.put("name", "methods on cuda");
         g.put("data", SyntheticCifar.write(tmp.resolve("data"), 8, 16).toString());

@@ -1,10 +1,11 @@
-package kr.cuda;
+package kr.bench.gpu;
 
 import static kr.cuda.Launcher.check;
 
 import java.util.Arrays;
 import jcuda.driver.CUevent;
 import jcuda.driver.JCudaDriver;
+import kr.cuda.CudaBackend;
 
 /**
  * GPU time of device work between two CUDA events on the backend's stream (excludes the host's
