@@ -10,7 +10,7 @@
 #   2. training ResNet-20 on CIFAR-10 on cuda: 2 epochs of 200 steps (loss must fall, test accuracy
 #      must beat chance), the data converted from JPEG meanwhile in the background;
 #   3. kr profile --device cuda (table and Chrome trace), fp32 and --tf32;
-#   4. kr.cuda.GpuBench: SGEMM / TF32 GFLOP/s, convolutions, memory-bound kernels;
+#   4. kr.bench.gpu.GpuBench: SGEMM / TF32 GFLOP/s, convolutions, memory-bound kernels;
 # and prints a summary table last. Outputs go to $OUT (the device tool's folder) or /tmp/kr-gpu-check:
 # summary.txt, check.log, tests.txt, train.txt, bench.txt, profile/profile.txt, profile/trace.json.
 set -uo pipefail
@@ -48,16 +48,25 @@ if [ "$L" -gt 0 ]; then
     # scanned as a folder: scanning a jar needs the zip file system (jdk.zipfs), which the jlink runtime leaves out
     rm -rf "$work/test-classes"
     mkdir -p "$work/test-classes"
-    (cd "$work/test-classes" && "$JAVA" -version >/dev/null 2>&1 && python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall('.')" "$(ls "$carry"/lib/kr-kernels-*-tests.jar)")
-    timeout "$L" "$JAVA" "${JFLAGS[@]}" -Dkr.cuda.sync=true -jar "$(ls "$carry"/lib/junit-platform-console-standalone-*.jar)" execute \
-        --class-path "$work/test-classes:$CP" --scan-classpath "$work/test-classes" --details tree --disable-banner --disable-ansi-colors \
+    # the kernels module's tests, and the GPU-tagged ones of models (training) and kr (distillation)
+    for t in kernels models; do mkdir -p "$work/test-classes/$t"; done
+    python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$(ls "$carry"/lib/kr-kernels-*-tests.jar)" "$work/test-classes/kernels"
+    for j in "$carry"/lib/kr-models-*-tests.jar "$carry"/lib/kr-distill-*-tests.jar; do
+        python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$j" "$work/test-classes/models"
+    done
+    console="$(ls "$carry"/lib/junit-platform-console-standalone-*.jar)"
+    timeout "$L" "$JAVA" "${JFLAGS[@]}" -Dkr.cuda.sync=true -jar "$console" execute \
+        --class-path "$work/test-classes/kernels:$CP" --scan-classpath "$work/test-classes/kernels" --details tree --disable-banner --disable-ansi-colors \
         --fail-if-no-tests >"$out/tests.txt" 2>&1
+    rc1=$?
+    timeout "$(limit 120)" "$JAVA" "${JFLAGS[@]}" -Dkr.cuda.sync=true -jar "$console" execute --include-tag gpu \
+        --class-path "$work/test-classes/models:$CP" --scan-classpath "$work/test-classes/models" --details tree --disable-banner --disable-ansi-colors \
+        --fail-if-no-tests >>"$out/tests.txt" 2>&1
+    rc2=$?
     # (no --reports-dir: the XML reports need java.xml, which the jlink runtime leaves out)
-    rc=$?
-    ok=$(grep -oE '[0-9]+ tests successful' "$out/tests.txt" | grep -oE '^[0-9]+' || echo 0)
-    bad=$(grep -oE '[0-9]+ tests failed' "$out/tests.txt" | grep -oE '^[0-9]+' || echo "?")
-    skip=$(grep -oE '[0-9]+ tests skipped' "$out/tests.txt" | grep -oE '^[0-9]+' || echo "?")
-    abort=$(grep -oE '[0-9]+ tests aborted' "$out/tests.txt" | grep -oE '^[0-9]+' || echo "?")
+    rc=$rc1; [ "$rc" = 0 ] && rc=$rc2
+    total() { grep -oE "[0-9]+ tests $1" "$out/tests.txt" | grep -oE '^[0-9]+' | awk '{s += $1} END {print s + 0}'; } # both runs' counts
+    ok=$(total successful); bad=$(total failed); skip=$(total skipped); abort=$(total aborted)
     status=FAIL
     [ "$rc" = 0 ] && status=PASS
     expected=$(grep -c 'Assumption failed: a CUDA driver is present here' "$out/tests.txt") # the two no-driver checks
@@ -130,7 +139,7 @@ fi
 # ---- 4. GPU benchmarks
 L=$(limit 100)
 if [ "$L" -gt 0 ]; then
-    timeout "$L" "$JAVA" "${JFLAGS[@]}" -cp "$CP" kr.cuda.GpuBench >"$out/bench.txt" 2>&1
+    timeout "$L" "$JAVA" "${JFLAGS[@]}" -cp "$CP" kr.bench.gpu.GpuBench >"$out/bench.txt" 2>&1
     rc=$?
     l=$(grep -F "sgemm (" "$out/bench.txt" | grep -F "4096x" | head -1)
     [ -n "$l" ] && note "sgemm fp32 4096^3" INFO "$(echo "$l" | awk '{print $(NF-1), $NF}')"

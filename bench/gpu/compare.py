@@ -6,7 +6,7 @@ backward, SGD momentum 0.9 + weight decay 5e-4), fp32 and TF32 (kr --tf32 agains
 torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32 set alike; cudnn.benchmark on):
   PyTorch eager, PyTorch replaying a captured CUDA graph (forward + backward + optimizer step on static
   inputs), kr eager (GraphedTrainStep without a graph: fused SGD, no host reads) and kr replaying its
-  graph (kr.cuda.GraphedTrainStep); kr's Trainer eager step (uploads, per-parameter SGD, loss read every
+  graph (kr.train.GraphedTrainStep); kr's Trainer eager step (uploads, per-parameter SGD, loss read every
   step) for resnet20 as well.
 Also SGEMM 4096^3 fp32 and TF32 against torch.mm (the fraction of the measured torch figure), and the
 memory-bound kernels (copy, KR's fused sparse recoding, recoding + SGD, SGD) on 64 Mi floats against a
@@ -128,11 +128,11 @@ def torch_steps(name, prec, steps, rounds):
 
 
 class Probe:
-    """kr.cuda.GpuSpeed in its own JVM: one command a line, one JSON line back."""
+    """kr.bench.gpu.GpuSpeed in its own JVM: one command a line, one JSON line back."""
 
     def __init__(self, java, cp):
         # kr's defaults (the allocator asks for a collection every quarter of the device): eager figures include that cost
-        cmd = [java, "--add-modules", "jdk.incubator.vector", "-Xss4m", "-XX:+UseParallelGC", "-Xms8g", "-Xmx8g", "-cp", cp, "kr.cuda.GpuSpeed"]
+        cmd = [java, "--add-modules", "jdk.incubator.vector", "-Xss4m", "-XX:+UseParallelGC", "-Xms8g", "-Xmx8g", "-cp", cp, "kr.bench.gpu.GpuSpeed"]
         self.err = open(os.path.join(os.environ.get("OUT", "/tmp"), "gpuspeed-java.log"), "w")
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True)
 

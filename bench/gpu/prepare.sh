@@ -9,14 +9,16 @@ carry="$root/bench/gpu/carry"
 shared="${KR_SHARED:-/work/shared}"
 cd "$root"
 
-echo "[prepare] building cli and kernels (mvn -DskipTests package) ..."
-nice -n 19 mvn -q -B -ntp -DskipTests -pl cli,kernels -am package
+echo "[prepare] building cli, kernels and bench (mvn -DskipTests package) ..."
+nice -n 19 mvn -q -B -ntp -DskipTests -pl cli,kernels,bench -am package
 
 rm -rf "$carry"
 mkdir -p "$carry/lib"
 cp cli/target/kr-cli-*.jar cli/target/lib/*.jar "$carry/lib/"
 cp kernels/target/gpu-lib/*.jar "$carry/lib/"
-cp kernels/target/kr-kernels-*-tests.jar "$carry/lib/"
+# the GPU tests (kernels, and the training and distillation ones in models and kr) and the GPU harnesses (bench)
+cp kernels/target/kr-kernels-*-tests.jar models/target/kr-models-*-tests.jar kr/target/kr-distill-*-tests.jar "$carry/lib/"
+cp bench/target/kr-bench-*-tests.jar bench/target/kr-bench-[0-9]*[0-9T].jar "$carry/lib/"
 rm -f "$carry"/lib/*-sources.jar "$carry"/lib/*-javadoc.jar
 # JCuda's natives jar also holds the NVRTC, PTX-compiler and runtime bindings (24 MB unpacked):
 # kr needs only the driver binding, so the carried copy keeps lib/libJCudaDriver-* alone.

@@ -1,10 +1,8 @@
 package kr.bench;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,33 +44,20 @@ public final class Probe {
     }
 
     public static void main(String[] args) throws Exception {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        for (String line; (line = in.readLine()) != null;) {
-            String[] t = line.trim().split("\\s+");
-            if (t[0].isEmpty()) continue;
-            if (t[0].equals("quit")) break;
-            String reply;
-            try {
-                reply = switch (t[0]) {
-                    case "info" -> info();
-                    case "run" -> run(Integer.parseInt(t[1]), Arrays.copyOfRange(t, 2, t.length));
-                    default -> throw new IllegalArgumentException("[probe] unknown command '" + t[0] + "'");
-                };
-            } catch (RuntimeException e) {
-                reply = "{\"error\": " + quote(e.toString()) + "}";
-            }
-            System.out.println(reply);
-            System.out.flush();
-        }
+        ProbeServer.serve(Map.of("info", w -> info(), "run", w -> run(Integer.parseInt(w[0]), Arrays.copyOfRange(w, 1, w.length))));
     }
 
-    private static String info() {
-        return String.format(Locale.ROOT, "{\"java\": %s, \"threads\": %d, \"vector_bits\": %d, \"gemm_kernel\": %s, \"workloads\": %s}",
-                quote(Runtime.version().toString()), kr.engine.backend.Backends.config().threads(), FloatVector.SPECIES_PREFERRED.vectorBitSize(),
-                quote(Gemm.MR + "x" + Gemm.NR), quote(String.join(",", WORKLOADS.keySet())));
+    private static Map<String, Object> info() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("java", Runtime.version().toString());
+        m.put("threads", kr.engine.backend.Backends.config().threads());
+        m.put("vector_bits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
+        m.put("gemm_kernel", Gemm.MR + "x" + Gemm.NR);
+        m.put("workloads", String.join(",", WORKLOADS.keySet()));
+        return m;
     }
 
-    private static String run(int reps, String[] cmd) {
+    private static Map<String, Object> run(int reps, String[] cmd) {
         String key = String.join(" ", cmd);
         ProbeWorkload.Timed t = PREPARED.get(key);
         if (t == null) {
@@ -83,17 +68,17 @@ public final class Probe {
             for (int i = 0; i < 3 || System.nanoTime() < until && i < 50; i++) t.run();
             PREPARED.put(key, t);
         }
-        StringBuilder ms = new StringBuilder();
+        double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
             t.run();
-            ms.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4f", (System.nanoTime() - t0) / 1e6));
+            ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return String.format(Locale.ROOT, "{\"cmd\": %s, \"ms\": [%s], \"gflop\": %.6f}", quote(key), ms, t.flop() / 1e9);
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ") + "\"";
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cmd", key);
+        m.put("ms", ms);
+        m.put("gflop", t.flop() / 1e9);
+        return m;
     }
 
     private static ProbeWorkload.Timed timed(Runnable r, double flop) {

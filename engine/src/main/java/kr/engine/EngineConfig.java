@@ -59,7 +59,7 @@ public record EngineConfig(int threads, String cpuBackend, boolean anomaly, Stri
 
     /** The defaults overridden by {@code -Dkr.*} system properties and {@code KR_THREADS} / {@code KR_BACKEND}. */
     public static EngineConfig fromSystemProperties() {
-        return from(System.getProperties()::getProperty, System.getenv());
+        return from(System::getProperty, System.getenv());
     }
 
     /** Reads the settings from {@code property} (system-property names) and {@code env}, over {@link #defaults()}. */

@@ -1,9 +1,5 @@
 package kr.bench.gpu;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +11,7 @@ import kr.cuda.CudaDriver;
 import kr.cuda.CudaStorage;
 import kr.cuda.FusedSgd;
 import kr.cuda.GraphedStep;
+import kr.bench.ProbeServer;
 import kr.data.Batch;
 import kr.engine.DType;
 import kr.engine.Device;
@@ -34,7 +31,7 @@ import kr.train.StepRunner;
 
 /**
  * The kr side of {@code bench/gpu/compare.py} (issue 6: kr's CUDA training step against PyTorch's
- * on the same GPU). One command per stdin line, one JSON line back; every workload is checked
+ * on the same GPU). One command per stdin line, one JSON line back ({@link ProbeServer}); every workload is checked
  * before it is timed (a wrong kernel answers {@code {"error": ...}}, never a time):
  *
  * <pre>
@@ -67,36 +64,14 @@ public final class GpuSpeed {
 
     public static void main(String[] args) throws Exception {
         if (!CudaDriver.available()) {
-            System.out.println(json(Map.of("error", CudaDriver.unavailableReason())));
+            System.out.println(ProbeServer.json(Map.of("error", CudaDriver.unavailableReason())));
             System.exit(2);
         }
         GpuSpeed g = new GpuSpeed((CudaBackend) Backends.of(CUDA));
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        for (String line; (line = in.readLine()) != null;) {
-            String[] t = line.trim().split("\\s+");
-            if (t[0].isEmpty()) continue;
-            if (t[0].equals("quit")) break;
-            String reply;
-            try {
-                reply = json(g.answer(t));
-            } catch (RuntimeException | Error e) {
-                reply = json(Map.of("error", String.valueOf(e)));
-            }
-            System.out.println(reply);
-            System.out.flush();
-        }
-    }
-
-    private Map<String, Object> answer(String[] t) {
-        return switch (t[0]) {
-            case "info" -> info();
-            case "check" -> check(t[1], Integer.parseInt(t[2]), t[3]);
-            case "checkgraph" -> checkGraph(t[1], Integer.parseInt(t[2]), Integer.parseInt(t[3]));
-            case "step" -> step(t[1], Integer.parseInt(t[2]), t[3], t[4], Integer.parseInt(t[5]), Integer.parseInt(t[6]), Double.parseDouble(t[7]));
-            case "gemm" -> gemm(Integer.parseInt(t[1]), t[2]);
-            case "membw" -> memoryBound(Integer.parseInt(t[1]));
-            default -> throw new IllegalArgumentException("[gpu speed] unknown command '" + t[0] + "'");
-        };
+        ProbeServer.serve(Map.of("info", w -> g.info(), "check", w -> g.check(w[0], Integer.parseInt(w[1]), w[2]),
+                "checkgraph", w -> g.checkGraph(w[0], Integer.parseInt(w[1]), Integer.parseInt(w[2])),
+                "step", w -> g.step(w[0], Integer.parseInt(w[1]), w[2], w[3], Integer.parseInt(w[4]), Integer.parseInt(w[5]), Double.parseDouble(w[6])),
+                "gemm", w -> g.gemm(Integer.parseInt(w[0]), w[1]), "membw", w -> g.memoryBound(Integer.parseInt(w[0]))));
     }
 
     private Map<String, Object> info() {
@@ -406,31 +381,5 @@ public final class GpuSpeed {
         worst = new Worst(0, "").max("recoding+sgd weight", wd.toFloatArray(), wc.toFloatArray()).max("recoding+sgd buffer", bd.toFloatArray(), bc.toFloatArray());
         if (!(worst.rel() <= 1e-6 && Math.abs(s1 - s2) <= 1e-9 * Math.abs(s1)))
             throw new IllegalStateException(String.format(Locale.ROOT, "[gpu speed] fused recoding+SGD differs from the CPU: %s %.3g, sum %.9g vs %.9g", worst.where(), worst.rel(), s2, s1));
-    }
-
-    // ---- JSON (flat maps of strings, numbers, booleans and double arrays)
-
-    static String json(Map<String, ?> m) {
-        StringBuilder b = new StringBuilder("{");
-        for (var e : m.entrySet()) {
-            if (b.length() > 1) b.append(", ");
-            b.append(quote(e.getKey())).append(": ").append(value(e.getValue()));
-        }
-        return b.append('}').toString();
-    }
-
-    private static String value(Object v) {
-        if (v instanceof Double d) return Double.isFinite(d) ? String.format(Locale.ROOT, "%.6g", d) : "null";
-        if (v instanceof Number || v instanceof Boolean) return String.valueOf(v);
-        if (v instanceof double[] a) {
-            List<String> s = new ArrayList<>();
-            for (double d : a) s.add(value(d));
-            return "[" + String.join(", ", s) + "]";
-        }
-        return quote(String.valueOf(v));
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ") + "\"";
     }
 }
