@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** CUDA-specific behaviour on a GPU (skipped with the reason elsewhere): memory, errors, transfers, fused KR kernel, profiler, larger shapes. */
+@GpuTest
 class CudaBackendTest {
     static final Device CUDA = Device.cuda(0);
     static final Backend REF = Backends.cpu("scalar");

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * meeting device ones in a method's setup or loss (the first GPU grid's AT run and this test's first
  * CRD run failed so), and CRD's host-resident memory banks reaching the checkpoint.
  */
+@GpuTest
 class DistillCudaTest {
     @TempDir
     Path tmp;

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * capture are named (and fall back to eager work when asked), and the private pool goes back to the
  * shared cache at close.
  */
+@GpuTest
 class GraphedStepTest {
     static final Device CUDA = Device.cuda(0);
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * batches (eager warm-up, capture, two replays) and a short last batch (eager, other buffers). The
  * kernels are the same, so weights, buffers, loss, top-1 count and penalty agree to rounding.
  */
+@GpuTest
 class GraphedTrainStepTest {
     static final Device CUDA = Device.cuda(0);
     static final int BATCH = 16;

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * weight decay) on cuda and on the CPU backend, both float32: the loss, every parameter's gradient
  * and every updated parameter agree within {@link StepBounds#FP32} (in norms: see there why not per element).
  */
+@GpuTest
 class ResNetStepTest {
     static final int BATCH = 32;
 

@@ -1,5 +1,6 @@
 package kr.engine.backend;
 
+import kr.cuda.GpuTest;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -9,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * both stay correct whichever the automatic choice picks; gemm16 ... gemm128 force each block tile of
  * the implicit GEMM. Skipped, with the reason, without a GPU.
  */
+@GpuTest
 class CudaConvPathsTest {
     @ParameterizedTest
     @ValueSource(strings = {"gemm", "direct", "gemm16", "gemm32", "gemm64", "gemm128"})
