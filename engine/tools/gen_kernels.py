@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """Writes engine/src/main/java/kr/engine/backend/vector/Kernels.java: one method per micro-kernel tile.
 
-Usage (from the repository root): python3 engine/tools/gen_kernels.py
+Usage (from the repository root): python3 engine/tools/gen_kernels.py [OUT]
+OUT defaults to the Kernels.java above; engine/tools/check_kernels.sh (run by `mvn verify`) writes a
+temporary copy and fails the build when the committed file differs.
 Edit STRIDED / TABLE to change the tiles; the callers pick tiles by name (Kernels.T5x3 ...).
 Every accumulator is a local and every store is written out (no helper method): a helper that C2
 has already compiled on its own may not be inlined, and then each accumulator is boxed.
 """
 import os
+import sys
 
 # rows x vectors; "t" = B read through an offset table (implicit GEMM over a padded image)
 STRIDED = ["5x3", "6x2", "8x2", "4x4", "8x1", "4x2", "3x4", "4x3"]
@@ -97,7 +100,7 @@ def name(t):
     return "T" + t.upper().replace("X", "x")
 
 
-def main():
+def main(path=None):
     tiles = STRIDED + TABLE
     out = [HEADER]
     for i, t in enumerate(tiles):
@@ -136,10 +139,13 @@ def main():
         out.append(kernel(r, v, t.endswith("t")))
         out.append("")
     out.append("}")
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "java", "kr", "engine", "backend", "vector", "Kernels.java")
+    if path is None:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "java", "kr", "engine", "backend", "vector", "Kernels.java")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2:
+        sys.exit("usage: gen_kernels.py [OUT]")
+    main(sys.argv[1] if len(sys.argv) == 2 else None)

@@ -168,6 +168,7 @@ OPS = {
     'cat': lambda i, c, a: torch.cat(ordered(i), a['dim']),
     'stack': lambda i, c, a: torch.stack(ordered(i), a['dim']),
     'pad': lambda i, c, a: F.pad(i['x'], a['pads'], mode='constant', value=a['value']),
+    'cast': lambda i, c, a: (i['x'] * a['scale']).to(torch.float64).to(torch.float32).to(i['x'].dtype),
     'chain': lambda i, c, a: view_chain(i['x'], a['steps']),
     'linear': lambda i, c, a: F.linear(i['x'], i['w'], i.get('b')),
     'dropout': lambda i, c, a: F.dropout(i['x'], a['p'], a['training']),
@@ -375,6 +376,8 @@ def primitives():
     c('pad_last', 'pad', {'pads': [1, 2], 'value': 0.0}, {'x': normal('p0', 2, 3, 4)})
     c('pad_two_dims', 'pad', {'pads': [1, 0, 2, 1], 'value': -1.5}, {'x': normal('p1', 2, 3, 4)})
     c('pad_three_dims', 'pad', {'pads': [0, 0, 1, 1, 2, 0], 'value': 0.25}, {'x': normal('p2', 2, 3, 4)})
+    # float32 -> float64 -> float32 (float64 run: float64 -> float32 -> float64, so x * 1.1 is rounded to float32 once)
+    c('cast_roundtrip', 'cast', {'scale': 1.1}, {'x': normal('cast_roundtrip', 3, 5)})
 
     for tag, steps in [('reshape', [['reshape', [6, 4]]]), ('reshape_infer', [['reshape', [4, -1]]]),
                        ('permute', [['permute', [2, 0, 1]]]), ('permute_reshape', [['permute', [1, 0, 2]], ['reshape', [3, 8]]]),

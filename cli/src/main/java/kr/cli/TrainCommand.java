@@ -87,7 +87,11 @@ class TrainCommand implements Callable<Integer> {
             if (outDir == null) throw new ConfigException("[train] --resume needs the run directory: --out DIR");
             Path state = Path.of(outDir, "checkpoints", Checkpoints.LAST);
             if (!Files.exists(state)) throw new CheckpointException("[train] nothing to resume: " + state + " does not exist");
-            st = Json.parseObject(Files.readString(state));
+            try {
+                st = Json.parseObject(Files.readString(state));
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException("[train] cannot read " + state + ": " + e.getMessage(), e);
+            }
             if (st.get("config") instanceof Map<?, ?> m) cfg.apply(castMap(m)); // the run's own settings first
         }
         cfg.apply(file).apply(flags);

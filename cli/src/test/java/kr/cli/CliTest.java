@@ -70,6 +70,10 @@ class CliTest {
         r = kr("train", "--config", bad.toString());
         assertEquals(Main.USAGE, r.code);
         assertTrue(r.err.contains("unknown key 'epoch'"), r.err);
+        Files.writeString(bad, "{\"model\": \"democnn\", \"lr\": 0.1, \"lr\": 0.01}");
+        r = kr("train", "--config", bad.toString());
+        assertEquals(Main.USAGE, r.code);
+        assertTrue(r.err.contains(bad + ": [json] duplicate key \"lr\""), r.err);
         r = kr("train", "--model", "democnn", "--data", tmp.resolve("missing").toString(), "--out", tmp.resolve("x").toString());
         assertEquals(Main.DATA, r.code);
         assertTrue(r.err.contains("missing") && r.err.contains("is not a directory"), r.err);
@@ -78,6 +82,11 @@ class CliTest {
         assertTrue(r.err.contains("does not exist"), r.err);
         r = kr("train", "--resume", "--out", tmp.resolve("never").toString());
         assertEquals(Main.CHECKPOINT, r.code);
+        Path state = Files.createDirectories(tmp.resolve("corrupt").resolve("checkpoints")).resolve("last.json");
+        Files.writeString(state, "{\"epoch\": 1, \"epoch\": 2}");
+        r = kr("train", "--resume", "--out", tmp.resolve("corrupt").toString());
+        assertEquals(Main.CHECKPOINT, r.code, r.err);
+        assertTrue(r.err.contains("cannot read " + state + ": [json] duplicate key \"epoch\""), r.err);
         r = kr("data", "download", "cifar10", "--dir", tmp.resolve("dl").toString(), "--mirror", "http://127.0.0.1:1/");
         assertEquals(Main.DATA, r.code);
         assertTrue(r.err.contains("[download] cannot reach 127.0.0.1"), r.err);

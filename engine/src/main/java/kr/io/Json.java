@@ -8,13 +8,19 @@ import java.util.Map;
 /**
  * Minimal JSON for metrics, experiment files, training state and safetensors headers. Parses into
  * {@code Map<String,Object>} (insertion ordered), {@code List<Object>}, {@code String},
- * {@code Double}/{@code Long}, {@code Boolean} and {@code null}; writes the same.
+ * {@code Double}/{@code Long}, {@code Boolean} and {@code null}; writes the same. Malformed input,
+ * a repeated key in one object and nesting deeper than {@link #MAX_DEPTH} fail with an
+ * IllegalArgumentException that gives the offset.
  *
  * <pre>{@code Map<String, Object> m = Json.parseObject("{\"epoch\": 3}"); String s = Json.write(m); }</pre>
  */
 public final class Json {
+    /** Deepest nesting of arrays and objects accepted: the parser recurses per level, so hostile input must not reach the stack's end. */
+    public static final int MAX_DEPTH = 512;
+
     private final String s;
     private int i;
+    private int depth;
 
     private Json(String s) {
         this.s = s;
@@ -37,8 +43,17 @@ public final class Json {
     }
 
     private IllegalArgumentException err(String what) {
-        int from = Math.max(0, i - 20), to = Math.min(s.length(), i + 20);
-        return new IllegalArgumentException("[json] " + what + " at offset " + i + " near '" + s.substring(from, to) + "'");
+        return err(what, i);
+    }
+
+    private IllegalArgumentException err(String what, int at) {
+        int from = Math.max(0, at - 20), to = Math.min(s.length(), at + 20);
+        return new IllegalArgumentException("[json] " + what + " at offset " + at + " near '" + s.substring(from, to) + "'");
+    }
+
+    /** One more level of nesting: an array or object opens at {@code i} (its closing bracket takes the level off). */
+    private void enter() {
+        if (++depth > MAX_DEPTH) throw err("nesting deeper than " + MAX_DEPTH + " levels");
     }
 
     private void ws() {
@@ -66,17 +81,26 @@ public final class Json {
     }
 
     private Map<String, Object> object() {
+        enter();
         Map<String, Object> m = new LinkedHashMap<>();
         i++;
         ws();
         if (i < s.length() && s.charAt(i) == '}') {
             i++;
+            depth--;
             return m;
         }
         while (true) {
             ws();
             if (i >= s.length() || s.charAt(i) != '"') throw err("expected a key");
+            int at = i;
             String k = string();
+            // a repeated key would silently override the first (e.g. a config's "lr"): refuse it
+            if (m.containsKey(k)) {
+                StringBuilder q = new StringBuilder();
+                quote(q, k);
+                throw err("duplicate key " + q, at);
+            }
             ws();
             if (i >= s.length() || s.charAt(i) != ':') throw err("expected ':'");
             i++;
@@ -85,17 +109,22 @@ public final class Json {
             ws();
             if (i >= s.length()) throw err("unexpected end in object");
             char c = s.charAt(i++);
-            if (c == '}') return m;
+            if (c == '}') {
+                depth--;
+                return m;
+            }
             if (c != ',') throw err("expected ',' or '}'");
         }
     }
 
     private List<Object> array() {
+        enter();
         List<Object> l = new ArrayList<>();
         i++;
         ws();
         if (i < s.length() && s.charAt(i) == ']') {
             i++;
+            depth--;
             return l;
         }
         while (true) {
@@ -104,7 +133,10 @@ public final class Json {
             ws();
             if (i >= s.length()) throw err("unexpected end in array");
             char c = s.charAt(i++);
-            if (c == ']') return l;
+            if (c == ']') {
+                depth--;
+                return l;
+            }
             if (c != ',') throw err("expected ',' or ']'");
         }
     }
@@ -128,11 +160,18 @@ public final class Json {
                 case 'r': b.append('\r'); break;
                 case 'b': b.append('\b'); break;
                 case 'f': b.append('\f'); break;
-                case 'u':
-                    if (i + 4 > s.length()) throw err("bad unicode escape");
-                    b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                case 'u': {
+                    int code = 0;
+                    for (int k = 0; k < 4; k++) {
+                        char h = i + k < s.length() ? s.charAt(i + k) : 'x';
+                        int d = h < 128 ? Character.digit(h, 16) : -1; // ASCII hex only (digit() also takes other scripts' digits)
+                        if (d < 0) throw err("bad unicode escape");
+                        code = code * 16 + d;
+                    }
+                    b.append((char) code);
                     i += 4;
                     break;
+                }
                 default: b.append(e);
             }
         }

@@ -1,5 +1,6 @@
 package kr.cuda;
 
+import kr.engine.backend.GpuTest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** CUDA-specific behaviour on a GPU (skipped with the reason elsewhere): memory, errors, transfers, fused KR kernel, profiler, larger shapes. */
+@GpuTest
 class CudaBackendTest {
     static final Device CUDA = Device.cuda(0);
     static final Backend REF = Backends.cpu("scalar");

@@ -1,5 +1,6 @@
 package kr.cuda;
 
+import kr.engine.backend.GpuTest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * first with fresh momentum buffers), with Nesterov and weight decay; the learning rate is read from
  * the device; gradients live in one flat buffer.
  */
+@GpuTest
 class FusedSgdTest {
     static final Device CUDA = Device.cuda(0);
     static final int[][] SHAPES = {{5000}, {17, 241}, {3}, {64, 3, 3, 3}};

@@ -1,5 +1,6 @@
 package kr.cuda;
 
+import kr.engine.backend.GpuTest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * capture are named (and fall back to eager work when asked), and the private pool goes back to the
  * shared cache at close.
  */
+@GpuTest
 class GraphedStepTest {
     static final Device CUDA = Device.cuda(0);
 

@@ -1,5 +1,6 @@
 package kr.cuda;
 
+import kr.engine.backend.GpuTest;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import kr.engine.DType;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * {@link Tolerances#TF32}, and proof that they ran: results differ from the fp32 kernels' (TF32 drops
  * 13 mantissa bits of every operand).
  */
+@GpuTest
 class Tf32Test {
     static final Backend REF = Backends.cpu("scalar");
 

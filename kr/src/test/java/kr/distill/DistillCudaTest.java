@@ -18,7 +18,7 @@ import kr.reproduce.Grid;
 import kr.reproduce.GridSpec;
 import kr.train.Checkpoints;
 import kr.train.DemoCnn;
-import org.junit.jupiter.api.Tag;
+import kr.engine.backend.GpuTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * meeting device ones in a method's setup or loss (the first GPU grid's AT run and this test's first
  * CRD run failed so), and CRD's host-resident memory banks reaching the checkpoint.
  */
-@Tag("gpu")
+@GpuTest
 class DistillCudaTest {
     @TempDir
     Path tmp;

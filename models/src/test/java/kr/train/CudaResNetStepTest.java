@@ -12,7 +12,7 @@ import kr.models.Models;
 import kr.nn.F;
 import kr.nn.Init;
 import kr.optim.SGD;
-import org.junit.jupiter.api.Tag;
+import kr.engine.backend.GpuTest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * weight decay) on cuda and on the CPU backend, both float32: the loss, every parameter's gradient
  * and every updated parameter agree within {@link StepBounds#FP32} (in norms: see there why not per element).
  */
-@Tag("gpu")
+@GpuTest
 class CudaResNetStepTest {
     static final int BATCH = 32;
 

@@ -17,7 +17,7 @@ import kr.models.Models;
 import kr.nn.F;
 import kr.nn.Init;
 import kr.optim.SGD;
-import org.junit.jupiter.api.Tag;
+import kr.engine.backend.GpuTest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * batch (eager, other buffers). The kernels are the same, so weights, buffers, loss and top-1 count
  * agree to rounding.
  */
-@Tag("gpu")
+@GpuTest
 class GraphedTrainStepTest {
     static final int BATCH = 16;
     static final double EPS = 0.1, LR = 0.05;

@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import kr.io.Json;
 import kr.optim.LrSchedule;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TrainConfigTest {
     @Test
@@ -69,5 +73,12 @@ class TrainConfigTest {
         c.warmupEpochs = 0;
         assertEquals(0.1, c.lrSchedule().at(3), 1e-12, "one-cycle peaks at pct_start * epochs");
         assertEquals(0.1 / 25, c.lrSchedule().at(0), 1e-12);
+    }
+
+    @Test
+    void aConfigFileWithARepeatedKeyFailsNamingTheFile(@TempDir Path tmp) throws IOException {
+        Path f = Files.writeString(tmp.resolve("run.json"), "{\"model\": \"resnet8\", \"lr\": 0.1, \"lr\": 0.01}");
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainConfig.readFile(f));
+        assertTrue(e.getMessage().startsWith("[config] " + f + ": [json] duplicate key \"lr\" at offset 32 "), e.getMessage());
     }
 }

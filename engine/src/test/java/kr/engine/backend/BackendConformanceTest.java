@@ -13,12 +13,38 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import kr.engine.DType;
 import kr.engine.Device;
+import kr.engine.GraphProbe;
 import kr.engine.Rng;
 import kr.engine.Shapes;
 import kr.engine.Tensor;
+import kr.engine.primitives.ArgMax;
+import kr.engine.primitives.AvgPool2d;
+import kr.engine.primitives.BatchNorm;
+import kr.engine.primitives.Binary;
+import kr.engine.primitives.Cast;
+import kr.engine.primitives.Compare;
+import kr.engine.primitives.Concat;
+import kr.engine.primitives.Conv2d;
+import kr.engine.primitives.Copy;
+import kr.engine.primitives.Covers;
+import kr.engine.primitives.Expand;
+import kr.engine.primitives.LogSoftmax;
+import kr.engine.primitives.MatMul;
+import kr.engine.primitives.MaxPool2d;
+import kr.engine.primitives.Pad;
+import kr.engine.primitives.Permute;
+import kr.engine.primitives.Pow;
+import kr.engine.primitives.Primitive;
+import kr.engine.primitives.Reduce;
+import kr.engine.primitives.Reshape;
+import kr.engine.primitives.Slice;
+import kr.engine.primitives.Transfer;
+import kr.engine.primitives.Unary;
+import kr.engine.primitives.Where;
 import kr.nn.F;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,6 +55,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * results are compared with the one table in {@link Tolerances}. A new backend (e.g. "cuda") is
  * just another entry of {@link #targets()}: whatever {@link Backends#available} lists for each
  * device kind. Run with {@code -Dkr.conformance.report=true} to print the worst error per family.
+ * Each case names the primitives whose kernels it checks in {@link Covers}; PrimitiveCoverageTest
+ * requires a case for every primitive.
  */
 class BackendConformanceTest {
     static final Backend REF = Backends.cpu("scalar");
@@ -254,6 +282,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Unary.class})
     void unary(Target t) {
         Env env = new Env(t, 1);
         List<int[]> shapes = new ArrayList<>(List.of(s(), s(2, 1, 3), s(3, 17), s(2, 3, 33), s(70001)));
@@ -270,6 +299,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Unary.class})
     void reluBackward(Target t) {
         Env env = new Env(t, 21);
         List<int[]> shapes = new ArrayList<>(List.of(s(), s(2, 1, 3), s(3, 17), s(2, 3, 33), s(70001)));
@@ -284,6 +314,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Pow.class})
     void pow(Target t) {
         Env env = new Env(t, 2);
         double[] exps = {2, 1, -1, 0.5, 3, -2, 1.5, 0, -0.5};
@@ -305,6 +336,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Binary.class})
     void binary(Target t) {
         Env env = new Env(t, 3);
         for (BinaryOp op : BinaryOp.values())
@@ -324,6 +356,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Compare.class})
     void compare(Target t) {
         Env env = new Env(t, 4);
         for (CompareOp op : CompareOp.values())
@@ -339,6 +372,7 @@ class BackendConformanceTest {
     /** NaN, infinities and signed zeros give what the reference gives (relu(NaN) = 0, max(NaN, x) = NaN, NaN != NaN ...). */
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Unary.class, Binary.class, Compare.class, Pow.class, Reduce.class, ArgMax.class, MaxPool2d.class})
     void specialValues(Target t) {
         Env env = new Env(t, 5);
         for (int[] shape : List.of(s(33), s(3, 17), s(70))) {
@@ -374,6 +408,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Where.class})
     void where(Target t) {
         Env env = new Env(t, 6);
         int[][][] triples = {{{3, 1, 17}, {1, 4, 17}, {3, 4, 1}}, {{33}, {33}, {33}}, {{2, 16}, {}, {2, 16}}, {{5, 1}, {5, 9}, {}}, {{1}, {7, 7}, {7, 7}}};
@@ -386,8 +421,10 @@ class BackendConformanceTest {
             }
     }
 
+    // Transfer is fromArray on the target backend and toFloatArray/toDoubleArray on the source: both are checked here
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Copy.class, Cast.class, Transfer.class})
     void copyAndCast(Target t) {
         Env env = new Env(t, 7);
         for (int[] shape : List.of(s(), s(1), s(17), s(3, 33), s(2, 1, 16, 9), s(4, 65)))
@@ -406,6 +443,7 @@ class BackendConformanceTest {
     /** Copies of permuted views (NCHW <-> NHWC and other transpositions of a 4-d tensor), into fresh and into strided destinations. */
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Copy.class})
     void copyPermuted(Target t) {
         Env env = new Env(t, 22);
         int[] base = {2, 3, 40, 33};
@@ -436,6 +474,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Reduce.class})
     void reduce(Target t) {
         Env env = new Env(t, 8);
         for (ReduceOp op : ReduceOp.values()) {
@@ -466,6 +505,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({ArgMax.class})
     void argmax(Target t) {
         Env env = new Env(t, 9);
         for (int[] shape : List.of(s(17), s(3, 17), s(4, 5, 6), s(1, 33), s(65, 2)))
@@ -506,6 +546,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({MatMul.class})
     void matmul(Target t) {
         Env env = new Env(t, 11);
         int[][] mkn = {{1, 1, 1}, {3, 17, 5}, {17, 33, 16}, {15, 8, 17}, {33, 65, 31}, {1, 64, 9}, {64, 1, 3}, {7, 600, 5}};
@@ -530,6 +571,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Conv2d.class})
     void conv2d(Target t) {
         Env env = new Env(t, 12);
         // {N, C, H, W, Co, kh, kw, stride, pad, dilation, groups}
@@ -560,6 +602,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({MaxPool2d.class, AvgPool2d.class})
     void pooling(Target t) {
         Env env = new Env(t, 13);
         Pool2dParams[] ps = {
@@ -584,6 +627,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({BatchNorm.class})
     void batchNorm(Target t) {
         Env env = new Env(t, 14);
         for (int[] xs : List.of(s(2, 3), s(4, 3, 5), s(5, 16, 5, 7), s(3, 17, 1, 33), s(1, 2, 3, 3), s(2, 2, 70, 70), s(16, 4, 8, 8)))
@@ -607,6 +651,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({LogSoftmax.class})
     void logSoftmax(Target t) {
         Env env = new Env(t, 15);
         for (int[] xs : List.of(s(10), s(4, 10), s(3, 33, 5), s(2, 17), s(65, 3), s(2, 1100, 3), s(1)))
@@ -623,6 +668,7 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
+    @Covers({Concat.class, Pad.class})
     void concatAndPad(Target t) {
         Env env = new Env(t, 16);
         int[] base = {3, 5, 17};
@@ -770,8 +816,11 @@ class BackendConformanceTest {
 
     // ------------------------------------------------------------------ end to end through Tensor ops
 
-    /** Runs {@code f} forward and backward on the target (float32) and on the reference (float64) and compares output and gradients. */
-    static void endToEnd(Env env, String what, Function<List<Tensor>, Tensor> f, List<float[]> data, List<int[]> shapes) {
+    /**
+     * Runs {@code f} forward and backward on the target (float32) and on the reference (float64) and
+     * compares output and gradients; fails unless the graph holds every primitive the test's {@link Covers} names.
+     */
+    static void endToEnd(Env env, TestInfo info, String what, Function<List<Tensor>, Tensor> f, List<float[]> data, List<int[]> shapes) {
         List<Tensor> cIn = new ArrayList<>(), rIn = new ArrayList<>();
         for (int i = 0; i < data.size(); i++) {
             cIn.add(Tensor.of(data.get(i), shapes.get(i)).to(env.target.device()).requiresGrad(true));
@@ -780,6 +829,11 @@ class BackendConformanceTest {
         Tensor cy, ry;
         try (var s = env.target.scope()) {
             cy = f.apply(cIn);
+            Covers covers = info.getTestMethod().orElseThrow().getAnnotation(Covers.class);
+            java.util.Set<Class<? extends Primitive>> ran = GraphProbe.primitives(cy);
+            for (Class<? extends Primitive> p : covers == null ? List.<Class<? extends Primitive>>of() : List.of(covers.value()))
+                if (!ran.contains(p))
+                    fail("[" + what + "] @Covers names " + p.getSimpleName() + " but the graph holds only " + ran.stream().map(Class::getSimpleName).toList());
             cy.backward();
         }
         try (var s = Backends.use("scalar")) {
@@ -799,7 +853,9 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
-    void smallNetworkForwardAndBackward(Target t) {
+    @Covers({Conv2d.class, BatchNorm.class, Unary.class, MaxPool2d.class, AvgPool2d.class, Reduce.class, MatMul.class, LogSoftmax.class, Reshape.class,
+        Permute.class, Binary.class, Pow.class})
+    void smallNetworkForwardAndBackward(Target t, TestInfo info) {
         Env env = new Env(t, 20);
         int n = 4, c = 3, h = 9, co = 8, classes = 5;
         int[] labels = {0, 3, 4, 1};
@@ -807,7 +863,7 @@ class BackendConformanceTest {
         List<float[]> data = new ArrayList<>();
         for (int[] sh : shapes) data.add(rand(env, Shapes.numel(sh), -1, 1));
         for (int i = 0; i < co; i++) data.get(3)[i] += 1.5f; // gamma away from 0
-        endToEnd(env, "conv-bn-relu-pool-linear-ce", xs -> {
+        endToEnd(env, info, "conv-bn-relu-pool-linear-ce", xs -> {
             Tensor y = F.conv2d(xs.get(0), xs.get(1), xs.get(2), 1, 1);
             y = F.batchNorm(y, null, null, xs.get(3), xs.get(4), true, 0.1, 1e-5).relu();
             y = F.maxPool2d(y, 2, 2, 0);
@@ -819,12 +875,14 @@ class BackendConformanceTest {
 
     @ParameterizedTest
     @MethodSource("targets")
-    void elementwiseAndStructureOpsForwardAndBackward(Target t) {
+    @Covers({Binary.class, Unary.class, Pow.class, Where.class, Concat.class, Pad.class, Copy.class, Permute.class, Expand.class, Slice.class, Reduce.class,
+        LogSoftmax.class})
+    void elementwiseAndStructureOpsForwardAndBackward(Target t, TestInfo info) {
         Env env = new Env(t, 21);
         List<int[]> shapes = List.of(s(3, 17), s(17), s(17, 3), s(1, 17));
         List<float[]> data = new ArrayList<>();
         for (int[] sh : shapes) data.add(rand(env, Shapes.numel(sh), 0.2, 2));
-        endToEnd(env, "elementwise-structure", xs -> {
+        endToEnd(env, info, "elementwise-structure", xs -> {
             Tensor a = xs.get(0), b = xs.get(1), ct = xs.get(2).t(), d = xs.get(3);
             Tensor u = a.mul(b).sub(ct.div(d)).exp().log().sqrt().tanh().sigmoid().abs();
             Tensor v = a.maximum(ct).minimum(d.expand(3, 17)).neg().pow(3);

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.TestFactory;
  * same values). Forward output and the gradient of {@code sum(w * y)} w.r.t. every input are
  * compared, with the fixed random weighting {@code w} from the golden file. See
  * {@link Golden#compare} for the error measure; the worst error per case is printed at the end.
+ * {@link GoldenCoverage} runs the same cases to tell PrimitiveCoverageTest which primitives they reach.
  */
 class TorchConformanceTest {
     private static final Golden.Table TABLE = new Golden.Table("PyTorch conformance",
@@ -61,19 +62,11 @@ class TorchConformanceTest {
     }
 
     private static void runOpCase(Golden g, String name, Mode mode) {
-        Args a = g.args(name);
-        Op op = OPS.get(a.s("op"));
-        if (op == null) throw new AssertionError("[conformance] no kr mapping for torch op '" + a.s("op") + "' of case " + name);
         double worst = 0;
         try (var scope = Backends.use(mode.backend)) {
             DType dt = mode.dtype;
-            Map<String, Tensor> leaves = g.group(name + "/in/", dt);
-            leaves.values().forEach(t -> t.requiresGrad(true));
-            Map<String, Tensor> in = new LinkedHashMap<>(leaves);
-            for (Object k : a.list("transpose")) in.put((String) k, in.get(k).transpose(-1, -2));
-            Map<String, Tensor> consts = g.group(name + "/const/", dt);
-            Map<String, Tensor> extras = new LinkedHashMap<>();
-            Tensor y = op.apply(in, consts, a, extras);
+            Map<String, Tensor> leaves = new LinkedHashMap<>(), extras = new LinkedHashMap<>();
+            Tensor y = forward(g, name, dt, leaves, extras);
             String where = name + " [" + mode.label() + "] ";
             worst = Golden.compare(where + "output", y, g.get(name + "/out" + mode.sfx, dt), mode.tol);
             for (var e : g.group(name + "/extra" + mode.sfx + "/", dt).entrySet())
@@ -88,6 +81,21 @@ class TorchConformanceTest {
             }
         }
         TABLE.put(g.family + "/" + name, mode.label(), worst);
+    }
+
+    /**
+     * Runs our side of case {@code name} in {@code dt} on the current backend; its inputs, made
+     * leaves that require grad, are put in {@code leaves}, the op's extra results in {@code extras}.
+     */
+    static Tensor forward(Golden g, String name, DType dt, Map<String, Tensor> leaves, Map<String, Tensor> extras) {
+        Args a = g.args(name);
+        Op op = OPS.get(a.s("op"));
+        if (op == null) throw new AssertionError("[conformance] no kr mapping for torch op '" + a.s("op") + "' of case " + name);
+        leaves.putAll(g.group(name + "/in/", dt));
+        leaves.values().forEach(t -> t.requiresGrad(true));
+        Map<String, Tensor> in = new LinkedHashMap<>(leaves);
+        for (Object k : a.list("transpose")) in.put((String) k, in.get(k).transpose(-1, -2));
+        return op.apply(in, g.group(name + "/const/", dt), a, extras);
     }
 
     /** Our side of one torch op: inputs (transposed per the case), constants and the case's args. */
@@ -130,6 +138,7 @@ class TorchConformanceTest {
         OPS.put("cat", (in, c, a, x) -> Tensor.cat(new ArrayList<>(in.values()), a.i("dim"))); // keys x0, x1, ... sorted
         OPS.put("stack", (in, c, a, x) -> Tensor.stack(new ArrayList<>(in.values()), a.i("dim")));
         OPS.put("pad", (in, c, a, x) -> in.get("x").pad(a.d("value"), a.ints("pads")));
+        OPS.put("cast", (in, c, a, x) -> in.get("x").mul(a.d("scale")).to(DType.F64).to(DType.F32).to(in.get("x").dtype()));
         OPS.put("chain", (in, c, a, x) -> chain(in.get("x"), a.list("steps")));
         OPS.put("linear", (in, c, a, x) -> F.linear(in.get("x"), in.get("w"), in.get("b")));
         OPS.put("dropout", (in, c, a, x) -> F.dropout(in.get("x"), a.d("p"), a.b("training"), new Rng(0)));

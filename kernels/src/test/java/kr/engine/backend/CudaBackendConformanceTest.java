@@ -10,6 +10,7 @@ import kr.engine.Device;
  * backend; without a usable GPU every test shows as skipped with the provider's reason, e.g.
  * {@code cuda@cuda:0 cannot run here: [cuda] no CUDA driver: ...}.
  */
+@GpuTest
 class CudaBackendConformanceTest extends BackendConformanceTest {
     /** Hides the suite's targets(): cuda only, runnable or a visible skip. */
     static Stream<Target> targets() {

@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * both stay correct whichever the automatic choice picks; gemm16 ... gemm128 force each block tile of
  * the implicit GEMM. Skipped, with the reason, without a GPU.
  */
+@GpuTest
 class CudaConvPathsTest {
     @ParameterizedTest
     @ValueSource(strings = {"gemm", "direct", "gemm16", "gemm32", "gemm64", "gemm128"})

@@ -25,8 +25,7 @@ public class VectorBackend extends ScalarBackend {
         return "vector";
     }
 
-    // ================================================================== matmul and convolution
-    // (Gemm, ConvKernels) -- overrides of matmul, conv2d, conv2dBackwardInput, conv2dBackwardWeight go here
+    // ------------------------------------------------------------------ matmul and convolution (Gemm, ConvKernels)
 
     /** Batched matmuls smaller than this (multiply-adds each) are spread over threads by batch instead of inside the GEMM. */
     private static final long SMALL_GEMM = 1L << 21;
@@ -129,12 +128,8 @@ public class VectorBackend extends ScalarBackend {
         return kr.engine.Tensor.wrap(kr.engine.backend.CpuStorage.of(gw), wShape.clone());
     }
 
-    // ================================================================== end of matmul and convolution
-
-    // ================================================================== elementwise, reductions, normalization,
-    // pooling, softmax, structure and in-place kernels go below
-    // Each override takes the float32 fast path (Elementwise, Reductions, NormKernels, PoolKernels,
-    // OptimKernels) and leaves float64 and mixed dtypes to the reference.
+    // ------------------------------------------------------------------ elementwise, reductions, normalization, softmax, pooling, in place
+    // Each override takes the float32 fast path and leaves float64 and mixed dtypes to the reference.
 
     /** Whether every non-null tensor is float32 (then the vector kernels apply). */
     private static boolean f32(Tensor... ts) {
@@ -295,7 +290,7 @@ public class VectorBackend extends ScalarBackend {
         else super.adamStep(p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
     }
 
-    // ================================================================== end
+    // ------------------------------------------------------------------ KR sparse recoding, relu backward
 
     @Override
     public double sparseRecoding(Tensor grad, Tensor w, Tensor prior, double threshold, double beta) {
