@@ -17,7 +17,8 @@ import picocli.CommandLine.ParentCommand;
             "The subset has 5,000 training and 1,000 test images; no data download or network is needed.", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  kr demo", "  kr demo --epochs 10 --threads 4 --out runs/demo10",
-            "  kr train --model democnn --data demo ...     (the same with every training option)"})
+            "  # the same with every training option:",
+            "  kr train --model democnn --data demo --epochs 5 --lr 0.1 --schedule onecycle"})
 final class DemoCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

@@ -24,14 +24,20 @@ import picocli.CommandLine.Option;
             "Loss = ce-weight * CE + kd-weight * KD + feat-weight * feature loss (RepDistiller's -r, -a, -b and defaults);",
             "kr adds beta * M * (W - A) to the student's weight gradients (A: teacher weights aggregated to the student's shapes).", ""},
         footerHeading = "%nExamples:%n",
-        footer = {"  kr distill --teacher runs/resnet56 --teacher-model resnet56 --student resnet20 --method kd --data data/cifar10 --out runs/r20-kd",
-            "  kr distill --teacher runs/resnet56 --teacher-model resnet56 --student resnet20 --method kr+kd --kr-beta 0.005 --kr-rho 0.5 --data data/cifar10",
-            "  kr distill --teacher t.safetensors --teacher-model resnet32x4 --student resnet8x4 --method at --data data/cifar100",
+        footer = {"  kr distill --teacher runs/resnet56 --student resnet20 --method kd --data data/cifar10 \\",
+            "      --out runs/r20-kd",
+            "  kr distill --teacher runs/resnet56 --student resnet20 --method kr+kd --kr-beta 0.005 \\",
+            "      --kr-rho 0.5 --data data/cifar10",
+            "  # RepDistiller's flags work too:",
+            "  kr distill --path_t t.safetensors --model_s resnet8x4 --distill kd -r 0.1 -a 0.9 \\",
+            "      --data data/cifar100",
             "  kr distill --resume --out runs/r20-kd",
             "",
-            "The teacher is a weights file or a run directory (its last checkpoint is used). See docs/method.md for every formula."})
+            "The teacher is a weights file or a run directory (its best weights, else its last). Its model is",
+            "the one its checkpoint names (kr.model) unless --teacher-model says. docs/method.md has every formula.",
+            "The distill section of an experiment file holds the distillation settings above, by key (kr_beta)."})
 final class DistillCommand extends TrainCommand {
-    @Option(names = "--student", paramLabel = "NAME", description = "The student network (same as --model).")
+    @Option(names = {"--student", "--model-s", "--model_s"}, paramLabel = "NAME", description = "The student network (same as --model).")
     String student;
 
     /** The training settings' options, then one per distillation setting ({@link DistillConfig#BINDER}). */
@@ -49,7 +55,15 @@ final class DistillCommand extends TrainCommand {
         if (student != null) cfg.model = student;
         Map<String, Object> d = cfg.distill == null ? new LinkedHashMap<>() : new LinkedHashMap<>(cfg.distill);
         d.putAll(SettingOptions.given(spec.commandLine().getParseResult(), DistillConfig.BINDER));
-        cfg.distill = DistillConfig.from(d).validate().toMap(); // complete, so config.json documents every constant
+        if (d.get("teacher_model") == null && d.get("teacher") instanceof String t) d.put("teacher_model", teacherModelOf(t));
+        cfg.distill = DistillConfig.from(d).validate().resolved().toMap(); // complete, so config.json documents every constant as used
+    }
+
+    /** The model a teacher checkpoint names in its metadata ({@code kr.model}), or null (then --teacher-model is required). */
+    static String teacherModelOf(String teacher) {
+        java.nio.file.Path p = java.nio.file.Path.of(teacher);
+        if (!java.nio.file.Files.exists(p)) return null; // reported with the teacher itself
+        return kr.train.Checkpoints.read(kr.train.Checkpoints.resolveWeights(p)).metadata().get("kr.model");
     }
 
     @Override

@@ -40,6 +40,7 @@ final class EngineOptions {
     }
 
     Applied apply() {
+        if (tf32 && (device == null || !device.startsWith("cuda"))) throw new ConfigException("[engine] --tf32 runs on cuda only; this command's device is " + device);
         return apply(threads, backend, tf32);
     }
 

@@ -31,10 +31,14 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Evaluate a checkpoint: mean cross-entropy, top-1 and top-5 accuracy on a data split.", ""},
         footerHeading = "%nExamples:%n",
-        footer = {"  kr eval --checkpoint runs/r20                     best weights of a run, on the run's own test data",
-            "  kr eval --checkpoint runs/r20/checkpoints/last.json --data data/cifar100 --split train --limit 5000",
-            "  kr eval --checkpoint resnet56.safetensors --model resnet56 --data data/cifar100   (an imported checkpoint)",
-            "  kr eval --checkpoint runs/demo --dump-logits io.safetensors   (inputs + logits, for comparing with PyTorch)"})
+        footer = {"  # the best weights of a run, on the run's own test data:",
+            "  kr eval --checkpoint runs/r20",
+            "  kr eval --checkpoint runs/r20/checkpoints/last.json --data data/cifar100 --split train \\",
+            "      --limit 5000",
+            "  # an imported checkpoint:",
+            "  kr eval --checkpoint resnet56.safetensors --model resnet56 --data data/cifar100",
+            "  # inputs and logits, for comparing with PyTorch:",
+            "  kr eval --checkpoint runs/demo --dump-logits io.safetensors"})
 final class EvalCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -55,7 +59,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Evaluate a fixed random subset of N images, 0 for all.")
+    @Option(names = {"--limit", "--limit-test", "--limit-train"}, paramLabel = "N", defaultValue = "0",
+            description = {"Evaluate a fixed random subset of N images (default: 0, all): the same images as a run's", "--limit-test N (--limit-train N with --split train)."})
     int limit;
 
     @Option(names = "--json", description = "Print the result as one JSON object.")
@@ -72,6 +77,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batchSize < 1) throw new ConfigException("[eval] --batch-size must be >= 1, got " + batchSize);
+        if (limit < 0) throw new ConfigException("[eval] --limit must be >= 0 (0: every image), got " + limit);
+        if (dumpCount < 1) throw new ConfigException("[eval] --dump-count must be >= 1, got " + dumpCount);
+        if (!split.equals("train") && !split.equals("test")) throw new ConfigException("[eval] --split must be train or test, got '" + split + "'");
         engine.apply();
         Path weights = Checkpoints.resolveWeights(checkpoint);
         SafeTensors.Contents c = Checkpoints.read(weights);
@@ -80,9 +89,11 @@ final class EvalCommand implements Callable<Integer> {
         if (name == null) throw new ConfigException("[eval] " + weights + " does not say which model it holds: pass --model NAME");
         String dataName = data != null ? data : runCfg == null ? null : runCfg.data;
         if (dataName == null) throw new ConfigException("[eval] no data set: pass --data DIR");
-        Dataset ds = Subset.random(Zoo.open(dataName, split), limit, 0);
+        long seed = runCfg == null ? 0 : runCfg.seed; // the run's subsets: RunData draws train with the seed, test with seed + 1
+        Dataset ds = Subset.random(Zoo.open(dataName, split), limit, split.equals("train") ? seed : seed + 1);
         Classifier net = Zoo.create(name, ds.numClasses());
         Checkpoints.loadInto(net, c.tensors(), weights.toString());
+        warnNonFinite(main, weights, c.tensors());
         Device device = Device.parse(engine.device);
         net.to(device);
         float[][] norm = RunData.normalization(runCfg == null ? "auto" : runCfg.normalize, ds.channels(), ds.numClasses());
@@ -130,6 +141,14 @@ final class EvalCommand implements Callable<Integer> {
         io.put("logits", Tensor.cat(ys, 0));
         SafeTensors.write(dumpLogits, io, Map.of("labels", Json.write(labels)));
         main.out.println("wrote " + n + " inputs and logits to " + dumpLogits);
+    }
+
+    /** One line on stderr when weights hold NaN or infinities: every figure computed from them is meaningless. */
+    static void warnNonFinite(Main main, Path file, Map<String, Tensor> tensors) {
+        String first = Checkpoints.firstNonFinite(tensors);
+        if (first != null)
+            main.err.println("kr: warning: " + file + " holds non-finite values in " + Checkpoints.countNonFinite(tensors) + " tensor(s) (first: " + first
+                    + "); results computed from it are meaningless");
     }
 
     /** The configuration saved with the run a checkpoint belongs to, if any. */

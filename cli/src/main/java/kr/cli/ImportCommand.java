@@ -26,8 +26,10 @@ import picocli.CommandLine.ParentCommand;
         description = {"Convert a PyTorch state dict (safetensors, RepDistiller names) into a kr checkpoint.",
             "Checks every tensor name and shape against the model, reports all mismatches, and writes a kr weights file.", ""},
         footerHeading = "%nExamples:%n",
-        footer = {"  # in Python: safetensors.torch.save_file(torch.load('resnet56_vanilla/ckpt_epoch_240.pth')['model'], 'resnet56.safetensors')",
-            "  kr import --model resnet56 --classes 100 --in resnet56.safetensors --out teachers/resnet56.safetensors",
+        footer = {"  # in Python, from a RepDistiller checkpoint:",
+            "  #   sd = torch.load('resnet56_vanilla/ckpt_epoch_240.pth')['model']",
+            "  #   safetensors.torch.save_file(sd, 'resnet56.safetensors')",
+            "  kr import --model resnet56 --in resnet56.safetensors --out teachers/resnet56.safetensors",
             "  kr eval --checkpoint teachers/resnet56.safetensors --data data/cifar100"})
 final class ImportCommand implements Callable<Integer> {
     @ParentCommand
@@ -36,8 +38,8 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "NAME", description = "The kr model the weights belong to (`kr models`).")
     String model;
 
-    @Option(names = "--classes", paramLabel = "N", defaultValue = "100", description = "Classes of its head (default: ${DEFAULT-VALUE}).")
-    int classes;
+    @Option(names = "--classes", paramLabel = "N", description = "Classes of its head (default: the rows of the file's last linear layer, e.g. fc.weight).")
+    Integer classes;
 
     @Option(names = "--in", required = true, paramLabel = "FILE", description = "The PyTorch state dict as .safetensors.")
     Path in;
@@ -47,7 +49,8 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Tensor> src = Checkpoints.read(in).tensors();
+        SafeTensors.Contents contents = Checkpoints.read(in);
+        Map<String, Tensor> src = contents.tensors();
         Map<String, Tensor> sd = new LinkedHashMap<>(src);
         String stripped = "";
         for (String prefix : List.of("module.", "model.", "state_dict.")) {
@@ -56,8 +59,10 @@ final class ImportCommand implements Callable<Integer> {
                 stripped += prefix;
             }
         }
+        if (classes != null && classes < 1) throw new kr.config.ConfigException("[import] --classes must be >= 1, got " + classes);
+        int heads = classes != null ? classes : classesOf(model, sd);
         Init.manualSeed(0);
-        Classifier net = Zoo.create(model, classes);
+        Classifier net = Zoo.create(model, heads);
         Map<String, Tensor> mine = net.stateDict();
         List<String> problems = new ArrayList<>();
         for (var e : mine.entrySet()) {
@@ -66,20 +71,41 @@ final class ImportCommand implements Callable<Integer> {
             if (t == null) problems.add("missing     " + e.getKey() + " " + Shapes.str(e.getValue().shape()));
             else if (!Shapes.same(t.shape(), e.getValue().shape()))
                 problems.add("wrong shape " + e.getKey() + ": file " + Shapes.str(t.shape()) + ", model " + Shapes.str(e.getValue().shape()));
+            else if (isInteger(contents.dtypes().get(prefixed(stripped, e.getKey()))) && !e.getKey().endsWith("num_batches_tracked"))
+                problems.add("wrong dtype " + e.getKey() + ": file " + contents.dtypes().get(prefixed(stripped, e.getKey())) + " (integers), model float32");
         }
         for (var e : sd.entrySet()) if (!mine.containsKey(e.getKey())) problems.add("unexpected  " + e.getKey() + " " + Shapes.str(e.getValue().shape()));
         main.out.printf("%s: %d tensors%s%n", in, src.size(), stripped.isEmpty() ? "" : ", prefix '" + stripped + "' stripped");
         if (!problems.isEmpty())
-            throw new CheckpointException("[import] " + in + " does not fit " + model + " (" + classes + " classes): " + problems.size() + " problem(s)\n  "
+            throw new CheckpointException("[import] " + in + " does not fit " + model + " (" + heads + " classes): " + problems.size() + " problem(s)\n  "
                     + String.join("\n  ", problems));
         Checkpoints.loadInto(net, sd, in.toString());
+        EvalCommand.warnNonFinite(main, in, net.stateDict());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("kr.model", model);
-        meta.put("kr.classes", Integer.toString(classes));
+        meta.put("kr.classes", Integer.toString(heads));
         meta.put("kr.source", in.getFileName().toString());
         SafeTensors.write(out, net.stateDict(), meta);
-        main.out.printf("all %d tensors of %s matched; wrote %s%n", mine.size(), model, out);
+        main.out.printf("all %d tensors of %s (%d classes) matched; wrote %s%n", mine.size(), model, heads, out);
         return Main.OK;
+    }
+
+    /** The class count of a state dict for {@code model}: the rows of its head (the model's last 2-d weight, e.g. fc.weight) in the file. */
+    static int classesOf(String model, Map<String, Tensor> sd) {
+        String head = null;
+        for (var e : Zoo.create(model, 10).stateDict().entrySet()) if (e.getValue().dim() == 2) head = e.getKey();
+        Tensor t = head == null ? null : sd.get(head);
+        if (t == null || t.dim() != 2)
+            throw new CheckpointException("[import] the file has no " + (head == null ? "classifier head" : "2-d '" + head + "'") + " to read the class count from: pass --classes N");
+        return t.shape(0);
+    }
+
+    private static String prefixed(String prefix, String name) {
+        return prefix + name;
+    }
+
+    private static boolean isInteger(String dtype) {
+        return dtype != null && (dtype.startsWith("I") || dtype.startsWith("U") || dtype.equals("BOOL"));
     }
 }

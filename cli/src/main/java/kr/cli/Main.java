@@ -24,17 +24,24 @@ import picocli.CommandLine.Spec;
             CommandLine.HelpCommand.class},
         commandListHeading = "%nCommands:%n",
         footerHeading = "%nExamples:%n",
-        footer = {"  kr demo                            train a small CNN on the bundled CIFAR-10 subset (minutes)",
+        footer = {"  # train a small CNN on the bundled CIFAR-10 subset (minutes):",
+            "  kr demo",
             "  kr train --model resnet20 --data data/cifar10 --out runs/r20",
-            "  kr train --resume --out runs/r20   continue a stopped run exactly where it stopped",
-            "  kr eval --checkpoint runs/r20      test loss, top-1 and top-5 of the run's best weights",
-            "  kr <command> --help                options and examples of one command",
+            "  # continue a stopped run exactly where it stopped:",
+            "  kr train --resume --out runs/r20",
+            "  # test loss, top-1 and top-5 of the run's best weights:",
+            "  kr eval --checkpoint runs/r20",
+            "  # options and examples of one command:",
+            "  kr train --help",
             "",
             "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error,",
             "  3 data error (missing or unreadable data),",
             "  4 checkpoint error (missing, corrupt, or not fitting the model).",
             "Environment: KR_DEBUG=1 prints stack traces; KR_PROGRESS=tty|plain|off sets the progress display;",
-            "  KR_JAVA_OPTS passes extra JVM options (e.g. -Xmx8g) through the bin/kr launcher."})
+            "  KR_JAVA_OPTS passes extra JVM options (e.g. -Xmx8g) through the bin/kr launcher;",
+            "  KR_CACHE_DIR holds decoded image folders (default ~/.cache/kr).",
+            "The JVM's line 'WARNING: Using incubator modules: jdk.incubator.vector' is expected: kr's fast CPU",
+            "  backend is built on the Vector API, which the JDK still ships as an incubator module."})
 public final class Main implements Runnable {
     public static final int OK = 0, FAILURE = 1, USAGE = 2, DATA = 3, CHECKPOINT = 4;
 
@@ -61,7 +68,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(main);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        cl.setUsageHelpWidth(110);
+        cl.setUsageHelpWidth(100);
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
             int code = exitCode(ex);
             String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
@@ -71,7 +78,15 @@ public final class Main implements Runnable {
                 err.println("(an unexpected " + ex.getClass().getSimpleName() + "; set KR_DEBUG=1 for the stack trace)");
             return code;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (StackOverflowError | OutOfMemoryError e) { // picocli hands commands' Exceptions to the handler above, not Errors
+            String what = e instanceof OutOfMemoryError ? "out of memory (" + e.getMessage() + "); give the JVM more with KR_HEAP=16g or KR_JAVA_OPTS=-Xmx16g"
+                    : "stack overflow (an input nested too deeply, or a graph too deep for -Xss)";
+            err.println("kr: [internal] " + what);
+            if (System.getenv("KR_DEBUG") != null) e.printStackTrace(err);
+            return FAILURE;
+        }
     }
 
     static int exitCode(Throwable ex) {
@@ -84,9 +99,8 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"kr " + (v == null ? "(development build)" : v), "Java " + System.getProperty("java.version") + " ("
-                    + System.getProperty("java.vm.name") + ")"};
+            return new String[] {"kr " + kr.engine.Provenance.version() + " (commit " + kr.engine.Provenance.commit() + ")",
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
         }
     }
 }

@@ -22,11 +22,12 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code kr profile}: time every kernel of a training step (forward, cross-entropy, backward, SGD). */
 @Command(name = "profile", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Profile training steps of a model on random data: a table per kernel (calls, total ms, mean us, share of",
-            "the step) and a Chrome trace (open in Perfetto or chrome://tracing).", ""},
+        description = {"Profile training steps of a model on random data: a table per kernel (calls, total ms,",
+            "mean us, share of the step) and a Chrome trace (open in Perfetto or chrome://tracing).", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  kr profile --model resnet20", "  kr profile --model resnet8x4 --batch-size 64 --steps 5 --out results/profile-r8x4",
-            "  kr profile --model resnet20 --device cuda --out results/profile-cuda   (GPU time per kernel launch, CUDA events)"})
+            "  # GPU time per kernel launch (CUDA events):",
+            "  kr profile --model resnet20 --device cuda --out results/profile-cuda"})
 final class ProfileCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -37,7 +38,7 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--classes", paramLabel = "N", defaultValue = "10", description = "Classes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--classes", paramLabel = "N", defaultValue = "100", description = "Classes of the model's head (default: ${DEFAULT-VALUE}, as kr models).")
     int classes;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "10", description = "Profiled steps (default: ${DEFAULT-VALUE}).")

@@ -13,6 +13,7 @@ import kr.models.Classifier;
 import kr.nn.Init;
 import kr.train.CheckpointException;
 import kr.train.Checkpoints;
+import kr.config.Binder;
 import kr.config.ConfigException;
 import kr.train.GraphedTrainStep;
 import kr.train.Progress;
@@ -36,10 +37,14 @@ import picocli.CommandLine.Spec;
             "Writes config.json, metrics.jsonl (one JSON line per epoch), curves.svg and checkpoints/ under --out.", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  kr train --model resnet20 --data data/cifar100 --out runs/r20",
-            "  kr train --model resnet8x4 --data data/cifar100 --epochs 30 --schedule cosine --warmup-epochs 1 --lr 0.1",
-            "  kr train --model democnn --data demo --epochs 2 --limit-train 1000 --out runs/quick   (a quick smoke run)",
-            "  kr train --config runs/r20/config.json --out runs/r20-again    (repeat a run from its saved configuration)",
-            "  kr train --resume --out runs/r20 --epochs 300                  (continue, here with more epochs)",
+            "  kr train --model resnet8x4 --data data/cifar100 --epochs 30 --schedule cosine \\",
+            "      --warmup-epochs 1 --lr 0.1",
+            "  # a quick smoke run on the bundled subset:",
+            "  kr train --model democnn --data demo --epochs 2 --limit-train 1000 --out runs/quick",
+            "  # repeat a run from its saved configuration:",
+            "  kr train --config runs/r20/config.json --out runs/r20-again",
+            "  # continue a stopped run, here with more epochs:",
+            "  kr train --resume --out runs/r20 --epochs 300",
             ""})
 class TrainCommand implements Callable<Integer> {
     @ParentCommand
@@ -68,8 +73,8 @@ class TrainCommand implements Callable<Integer> {
         public CommandSpec transform(CommandSpec spec) {
             SettingOptions.add(spec, TrainConfig.BINDER);
             List<String> footer = new ArrayList<>(List.of(spec.usageMessage().footer()));
-            footer.addAll(SettingOptions.keysText("An experiment file is a JSON object with any of the keys", TrainConfig.keys().stream()
-                    .filter(k -> !k.equals("distill")).toList(), 98));
+            footer.addAll(SettingOptions.keysText("An experiment file is a JSON object with any of the keys", TrainConfig.BINDER.entries().stream()
+                    .filter(e -> e.setting().flag()).map(Binder.Entry::key).toList(), 98));
             footer.add("Flags given on the command line override the file; out/config.json is a complete one.");
             spec.usageMessage().footer(footer.toArray(new String[0]));
             return spec;
@@ -144,10 +149,26 @@ class TrainCommand implements Callable<Integer> {
                 train.numClasses(), cfg.epochs, d.train().batchesPerEpoch(), engine.backend(), engine.threads(), cfg.out);
         Trainer t = new Trainer(cfg, net, d.train(), d.test(), Path.of(cfg.out)).progress(progress).log(main.out);
         setup.apply(cfg, net, d, t);
-        Trainer.Result r = resume ? t.resume() : t.run();
+        String how = (cfg.distill != null ? "kr distill" : "kr train") + " --resume --out " + cfg.out;
+        Thread onSignal = new Thread(() -> main.err.println("kr: stopped before the run finished; continue it from its last checkpoint with: " + how));
+        Runtime.getRuntime().addShutdownHook(onSignal); // SIGTERM (a scheduler's time limit) or Ctrl-C
+        Trainer.Result r;
+        try {
+            r = resume ? t.resume() : t.run();
+        } finally {
+            removeHook(onSignal);
+        }
         main.out.printf(Locale.ROOT, "done: final test accuracy %.2f%% (top-5 %.2f%%), best %.2f%% at epoch %d; results in %s (metrics.jsonl, curves.svg, checkpoints/)%n",
                 100 * r.last().testAcc(), 100 * r.last().testTop5(), 100 * r.bestAcc(), r.bestEpoch(), cfg.out);
         return Main.OK;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook prints its line
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -13,8 +13,12 @@ import java.nio.file.StandardOpenOption;
 /**
  * Writes files so a crash never leaves a half-written one: write a temp file beside the target,
  * fsync it, rename it over the target, fsync the directory. Readers see the old or the new file.
+ * A temp file that a killed process left behind ({@code .<name>.<random>.tmp}) is removed by
+ * {@link #removeStaleTemps}; files get the process's default permissions (the umask), as any other.
  */
 public final class AtomicFiles {
+    private static final java.util.regex.Pattern TEMP = java.util.regex.Pattern.compile("\\..+\\.[0-9a-f]{16}\\.tmp");
+
     private AtomicFiles() {}
 
     @FunctionalInterface
@@ -22,12 +26,23 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
+    /** Writes {@code target} atomically; an I/O error names the target (not the temp file) and leaves no temp file. */
     public static void write(Path target, Writer w) throws IOException {
+        try {
+            writeOrThrow(target, w);
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) why = fs.getReason();
+            throw new IOException("[write] cannot write " + target + ": " + why, e);
+        }
+    }
+
+    private static void writeOrThrow(Path target, Writer w) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = dir.resolve("." + target.getFileName() + "." + String.format("%016x", java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
                     OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 20)) {
                 w.write(out);
                 out.flush();
@@ -42,6 +57,21 @@ public final class AtomicFiles {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * Deletes the temp files a killed writer left in {@code dir} (only this class's naming; a writer
+     * running now in the same directory would lose its file, so call it before a run starts writing).
+     * Returns how many were removed.
+     */
+    public static int removeStaleTemps(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return 0;
+        int n = 0;
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList())
+                if (TEMP.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p) && Files.deleteIfExists(p)) n++;
+        }
+        return n;
     }
 
     public static void writeString(Path target, String text) throws IOException {

@@ -70,7 +70,8 @@ public final class SafeTensors {
         return readWithMetadata(path).tensors();
     }
 
-    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+    /** The tensors (float32, or float64 for F64 and integer data), the metadata, and each tensor's dtype as the file stores it. */
+    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata, Map<String, String> dtypes) {}
 
     public static Contents readWithMetadata(Path path) throws IOException {
         long size = Files.size(path);
@@ -99,12 +100,20 @@ public final class SafeTensors {
                     throw bad(path, "entry '" + e.getKey() + "' lacks dtype, shape or data_offsets");
                 List<?> sl = (List<?>) shp;
                 int[] shape = new int[sl.size()];
-                for (int k = 0; k < shape.length; k++) shape[k] = ((Number) sl.get(k)).intValue();
-                entries.add(new Object[] {e.getKey(), dt, shape, ((Number) ol.get(0)).longValue(), ((Number) ol.get(1)).longValue()});
+                long count = 1;
+                for (int k = 0; k < shape.length; k++) {
+                    long d = whole(path, e.getKey(), "shape", sl.get(k));
+                    if (d > Integer.MAX_VALUE) throw bad(path, "tensor '" + e.getKey() + "' has a dimension of " + d + " (more than 2^31 - 1)");
+                    shape[k] = (int) d;
+                    count *= Math.max(d, 1);
+                    if (count > Integer.MAX_VALUE) throw bad(path, "tensor '" + e.getKey() + "' shape " + sl + " has more than 2^31 - 1 elements");
+                }
+                entries.add(new Object[] {e.getKey(), dt, shape, whole(path, e.getKey(), "data_offsets", ol.get(0)), whole(path, e.getKey(), "data_offsets", ol.get(1))});
             }
             entries.sort((a, b) -> Long.compare((Long) a[3], (Long) b[3]));
             long dataSize = size - 8 - n, pos = 0;
             Map<String, Tensor> out = new LinkedHashMap<>();
+            Map<String, String> dtypes = new LinkedHashMap<>();
             for (Object[] e : entries) {
                 String name = (String) e[0], dt = (String) e[1];
                 int[] shape = (int[]) e[2];
@@ -144,8 +153,9 @@ public final class SafeTensors {
                     t = Tensor.of(v, shape);
                 }
                 out.put(name, shape.length == 0 ? t.reshape() : t);
+                dtypes.put(name, dt);
             }
-            return new Contents(out, meta);
+            return new Contents(out, meta, dtypes);
         }
     }
 
@@ -154,6 +164,13 @@ public final class SafeTensors {
         if (exp == 0) return (sign == 0 ? 1 : -1) * mant * 0x1p-24f;
         if (exp == 31) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    }
+
+    /** A header number that must be a whole number >= 0 (a shape dimension or a data offset). */
+    private static long whole(Path p, String name, String field, Object v) throws IOException {
+        if (v instanceof Long l && l >= 0) return l;
+        if (v instanceof Double d && d >= 0 && d == Math.rint(d) && d < 0x1p62) return d.longValue();
+        throw bad(p, "tensor '" + name + "' has " + field + " entry " + Json.write(v) + " (a whole number >= 0 is expected)");
     }
 
     private static IOException bad(Path p, String why) {

@@ -24,20 +24,20 @@ public final class DistillConfig {
     static final Map<String, Double> FEATURE_WEIGHT = Map.of("fitnets", 100.0, "at", 1000.0, "sp", 3000.0, "rkd", 1.0, "pkt", 30000.0, "crd", 0.8,
             "dkd", 1.0);
 
-    @Setting(help = "Teacher weights (.safetensors) or run directory.", label = "PATH")
+    @Setting(help = "Teacher weights (.safetensors) or run directory.", label = "PATH", flags = {"--teacher", "--path-t", "--path_t"})
     public String teacher;
-    @Setting(help = "The teacher network (`kr models`).", label = "NAME")
+    @Setting(help = "The teacher network (`kr models`).", label = "NAME", defaultText = "the teacher checkpoint's kr.model")
     public String teacherModel;
-    @Setting(help = "Method(s), '+'-joined: kd fitnets at sp rkd pkt dkd crd kr.", label = "M")
+    @Setting(help = "Method(s), '+'-joined: kd fitnets at sp rkd pkt dkd crd kr.", label = "M", flags = {"--method", "--distill"})
     public String method = "kd";
     /** null: 0.1 when KD is among the methods, else 1 (RepDistiller's -r). */
-    @Setting(help = "Weight of the cross-entropy.", label = "W", min = 0, defaultText = "0.1 with kd, else 1")
+    @Setting(help = "Weight of the cross-entropy (RepDistiller's -r).", label = "W", min = 0, defaultText = "0.1 with kd, else 1", flags = {"--ce-weight", "-r"})
     public Double ceWeight;
     /** null: 0.9 when KD is among the methods, else 0 (RepDistiller's -a). */
-    @Setting(help = "Weight of KD.", label = "W", min = 0, defaultText = "0.9 with kd, else 0")
+    @Setting(help = "Weight of KD (RepDistiller's -a).", label = "W", min = 0, defaultText = "0.9 with kd, else 0", flags = {"--kd-weight", "-a"})
     public Double kdWeight;
     /** null: each feature method's own default weight (RepDistiller's -b). */
-    @Setting(help = "Weight of the feature loss.", label = "W", min = 0,
+    @Setting(help = "Weight of the feature loss (RepDistiller's -b).", label = "W", min = 0, flags = {"--feat-weight", "-b"},
             defaultText = "per method: fitnets 100, at 1000, sp 3000, rkd 1, pkt 30000, crd 0.8, dkd 1")
     public Double featWeight;
     @Setting(help = "KD temperature.", label = "T", min = 0, minExclusive = true)
@@ -46,8 +46,9 @@ public final class DistillConfig {
     public double krBeta = 5e-3;
     @Setting(help = "KR beta over training: constant or linear-decay.", label = "S", oneOf = {"constant", "linear-decay"})
     public String krSchedule = "constant";
-    @Setting(help = "KR mask: keep the top R fraction of |A| per layer.", label = "R", min = 0, minExclusive = true, max = 1)
-    public double krRho = 0.5;
+    /** null: 0.5, unless kr_lambda chooses the mask. */
+    @Setting(help = "KR mask: keep the top R fraction of |A| per layer.", label = "R", min = 0, minExclusive = true, max = 1, defaultText = "0.5")
+    public Double krRho;
     /** null: top-rho mask; a number: keep |A| > kr_lambda instead. */
     @Setting(help = "KR mask: keep |A| > L instead of top-rho.", label = "L", min = 0, defaultText = "top-rho")
     public Double krLambda;
@@ -115,6 +116,23 @@ public final class DistillConfig {
         return r;
     }
 
+    /** The KR mask's top fraction: kr_rho, else 0.5 (unused when kr_lambda is set). */
+    public double rho() {
+        return krRho != null ? krRho : 0.5;
+    }
+
+    /**
+     * This configuration with the defaults that depend on other settings written out (ce_weight,
+     * kd_weight, and kr_rho unless kr_lambda chooses the mask), so a saved config.json says what ran.
+     */
+    public DistillConfig resolved() {
+        DistillConfig c = from(toMap());
+        c.ceWeight = ce();
+        c.kdWeight = kd();
+        if (krLambda == null) c.krRho = rho();
+        return c;
+    }
+
     public double ce() {
         return ceWeight != null ? ceWeight : methods().contains("kd") ? 0.1 : 1.0;
     }
@@ -133,7 +151,7 @@ public final class DistillConfig {
     }
 
     public KR.Options krOptions(double totalEpochs) {
-        return new KR.Options(krBeta, KR.BetaSchedule.parse(krSchedule), krRho, krLambda == null ? Double.NaN : krLambda,
+        return new KR.Options(krBeta, KR.BetaSchedule.parse(krSchedule), rho(), krLambda == null ? Double.NaN : krLambda,
                 Aggregation.FilterPool.parse(krFilterPool), Aggregation.SpatialPool.parse(krSpatialPool), krInit, totalEpochs,
                 krBlocks.equals("first"));
     }
@@ -141,9 +159,12 @@ public final class DistillConfig {
     /** Checks names and ranges; throws naming the first bad setting. */
     public DistillConfig validate() {
         if (teacher == null || teacher.isBlank()) throw new ConfigException("[distill] no teacher given (--teacher FILE or run directory)");
-        if (teacherModel == null || teacherModel.isBlank()) throw new ConfigException("[distill] no teacher model given (--teacher-model NAME)");
+        if (teacherModel == null || teacherModel.isBlank())
+            throw new ConfigException("[distill] no teacher model given, and the teacher checkpoint does not name one (--teacher-model NAME)");
         methods();
         BINDER.validate(this);
+        if (krRho != null && krLambda != null)
+            throw new ConfigException("[distill] kr_rho (" + krRho + ") and kr_lambda (" + krLambda + ") both choose the KR mask: give one (top-rho fraction, or |A| > lambda)");
         return this;
     }
 

@@ -119,7 +119,7 @@ public final class DistillSetup {
             hook = new KRHook(kr);
             if (log != null) {
                 log.printf(Locale.ROOT, "KR: %d student layers take priors from the teacher (beta %.3g, %s, %s pooling, %s spatial, blocks %s%s)%n",
-                        kr.priors().size(), dc.krBeta, dc.krLambda == null ? "top " + dc.krRho + " of |A|" : "|A| > " + dc.krLambda,
+                        kr.priors().size(), dc.krBeta, dc.krLambda == null ? "top " + dc.rho() + " of |A|" : "|A| > " + dc.krLambda,
                         dc.krFilterPool, dc.krSpatialPool, dc.krBlocks, dc.krInit ? ", student initialised from the priors" : "");
                 if (!kr.match().unmatched().isEmpty()) log.print("KR: unmatched student layers:\n" + kr.match().report().lines()
                         .filter(l -> l.contains("UNMATCHED")).map(l -> l + "\n").reduce("", String::concat));

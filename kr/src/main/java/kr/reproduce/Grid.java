@@ -112,7 +112,7 @@ public final class Grid {
                 d.putAll(r.method().distill());
                 d.put("teacher", teacher);
                 d.put("teacher_model", spec.teacherModel());
-                c.distill = DistillConfig.from(d).validate().toMap();
+                c.distill = DistillConfig.from(d).validate().resolved().toMap();
             }
             c.validate();
             if (log != null) log.printf(Locale.ROOT, "[%d/%d] %s%n", i + 1, runs.size(), r.id());

@@ -39,8 +39,29 @@ public final class CifarBinary {
             case "test" -> files.add(dir.resolve("test_batch.bin"));
             default -> throw new IllegalArgumentException("[cifar10] unknown split '" + split + "'; use train or test");
         }
+        requireWholeBatches(dir);
         List<String> names = names(dir.resolve("batches.meta.txt"), CIFAR10_CLASSES);
         return read(files, 1, new int[] {names.size()}, 0, names);
+    }
+
+    /**
+     * A batch file cut at a record boundary still has a valid size: the five training batches must
+     * hold the same number of records, and in the official release (10,000 each) so must the test batch.
+     */
+    private static void requireWholeBatches(Path dir) throws IOException {
+        int rec = 1 + PIXELS;
+        long first = -1;
+        for (int i = 1; i <= 5; i++) {
+            Path f = dir.resolve("data_batch_" + i + ".bin");
+            if (!Files.isRegularFile(f) || Files.size(f) % rec != 0) return; // missing or cut mid-record: read() names it
+            long n = Files.size(f) / rec;
+            if (first < 0) first = n;
+            else if (n != first)
+                throw new IOException("[cifar] " + f + " holds " + n + " records but data_batch_1.bin holds " + first + " (truncated at a record boundary?)");
+        }
+        Path test = dir.resolve("test_batch.bin");
+        if (first == 10000 && Files.isRegularFile(test) && Files.size(test) / rec != 10000)
+            throw new IOException("[cifar] " + test + " holds " + Files.size(test) / rec + " records, the official release 10,000 (truncated?)");
     }
 
     /** {@code split}: "train" (train.bin) or "test" (test.bin). */

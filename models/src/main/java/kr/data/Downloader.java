@@ -101,6 +101,7 @@ public final class Downloader {
 
     /** Downloads {@code spec}; returns the directory that holds the data ({@code root/spec.dataDir}). */
     public Path download(Spec spec, Path root, String mirror) throws IOException {
+        if (mirror != null && !mirror.isBlank()) requireHttpUrl("--mirror", mirror);
         Files.createDirectories(root);
         Path dataDir = root.resolve(spec.dataDir());
         for (Remote r : spec.files()) {
@@ -172,8 +173,9 @@ public final class Downloader {
                         + (attempt < attempts ? "; resuming" : ""));
             }
         }
-        if (last != null) throw new IOException("[download] " + url + " failed after " + attempts + " attempts (the partial file " + part
-                + " is kept; run again to resume): " + last.getMessage(), last);
+        if (last != null) throw new IOException("[download] " + url + " failed after " + attempts + " attempts ("
+                + (Files.exists(part) && Files.size(part) > 0 ? "the partial file " + part + " is kept; run again to resume" : "nothing was received") + "): "
+                + last.getMessage(), last);
         if (md5 != null) {
             String got = md5(part);
             if (!got.equals(md5)) {
@@ -185,6 +187,19 @@ public final class Downloader {
         }
         Files.move(part, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return true;
+    }
+
+    /** Refuses anything but an http(s) URL with a host, naming the option and the value. */
+    static void requireHttpUrl(String what, String url) {
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new kr.config.ConfigException("[download] " + what + " '" + url + "' is not a URL: " + e.getReason());
+        }
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null)
+            throw new kr.config.ConfigException("[download] " + what + " '" + url + "' is not an http(s) URL with a host (kr downloads over http and https only)");
     }
 
     /** The host cannot be reached or refuses the file: retrying will not help. */
@@ -201,7 +216,7 @@ public final class Downloader {
         try {
             c = (HttpURLConnection) uri.toURL().openConnection();
         } catch (IllegalArgumentException | ClassCastException e) {
-            throw new IOException("[download] '" + url + "' is not an http(s) URL", e);
+            throw new PermanentFailure("[download] '" + url + "' is not an http(s) URL", e);
         }
         c.setConnectTimeout(timeoutMillis);
         c.setReadTimeout(timeoutMillis);

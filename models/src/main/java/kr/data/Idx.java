@@ -1,6 +1,5 @@
 package kr.data;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -25,26 +24,58 @@ public final class Idx {
 
     /** One-channel images with their labels; every label must index {@code classes}. */
     public static ArrayDataset load(Path images, Path labels, List<String> classes) throws IOException {
-        ByteBuffer im = ByteBuffer.wrap(read(images)), lb = ByteBuffer.wrap(read(labels));
-        int[] dims = header(images, im, 0x00000803, 3);
-        int[] ldims = header(labels, lb, 0x00000801, 1);
-        int n = dims[0], rows = dims[1], cols = dims[2];
-        long want = 16L + (long) n * rows * cols;
-        if (im.capacity() != want)
-            throw new IOException("[idx] " + images + ": " + im.capacity() + " bytes, but the header's " + n + "x" + rows + "x" + cols + " needs " + want
-                    + " (truncated or corrupt?)");
-        if (lb.capacity() != 8L + ldims[0])
-            throw new IOException("[idx] " + labels + ": " + lb.capacity() + " bytes, but the header's " + ldims[0] + " labels need " + (8L + ldims[0]));
-        if (ldims[0] != n) throw new IOException("[idx] " + images + " has " + n + " images but " + labels + " has " + ldims[0] + " labels");
+        Parsed im = read(images, 0x00000803, 3), lb = read(labels, 0x00000801, 1);
+        int n = im.dims[0], rows = im.dims[1], cols = im.dims[2];
+        if (lb.dims[0] != n) throw new IOException("[idx] " + images + " has " + n + " images but " + labels + " has " + lb.dims[0] + " labels");
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
-            y[i] = lb.get(8 + i) & 0xff;
+            y[i] = lb.data[i] & 0xff;
             if (y[i] >= classes.size())
                 throw new IOException("[idx] " + labels + ": record " + i + " has label " + y[i] + ", outside [0, " + classes.size() + ")");
         }
-        byte[] px = new byte[n * rows * cols];
-        im.get(16, px);
-        return new ArrayDataset(px, y, 1, rows, cols, classes);
+        return new ArrayDataset(im.data, y, 1, rows, cols, classes);
+    }
+
+    /** A file's dimensions and its data bytes (after the header). */
+    record Parsed(int[] dims, byte[] data) {}
+
+    /**
+     * Reads an IDX file, un-gzipped when it starts with the gzip magic 1f 8b: the header first, then
+     * exactly the bytes it announces, so a file that inflates to more than that (a compression bomb)
+     * or less (truncated) is refused without holding more than the announced size.
+     */
+    static Parsed read(Path f, int magic, int ndims) throws IOException {
+        if (!Files.isRegularFile(f)) throw new IOException("[idx] " + f + " is missing");
+        try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(f), 1 << 16)) {
+            raw.mark(2);
+            boolean gz = raw.read() == 0x1f & raw.read() == 0x8b;
+            raw.reset();
+            try (InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw) {
+                int hlen = 4 + 4 * ndims;
+                ByteBuffer h = ByteBuffer.wrap(in.readNBytes(hlen));
+                int[] d = header(f, h, magic, ndims);
+                long size = 1;
+                for (int x : d) size *= x;
+                if (size > Integer.MAX_VALUE - 16)
+                    throw new IOException("[idx] " + f + ": the header announces " + size + " bytes of data, more than kr loads (2^31)");
+                byte[] data = in.readNBytes((int) size);
+                if (data.length < size)
+                    throw new IOException("[idx] " + f + ": " + (hlen + data.length) + " bytes" + (gz ? " (inflated)" : "") + ", but the header's "
+                            + dimsText(d) + " needs " + (hlen + size) + " (truncated or corrupt?)");
+                if (in.read() != -1)
+                    throw new IOException("[idx] " + f + ": longer than the header's " + dimsText(d) + " (" + (hlen + size) + " bytes" + (gz ? " inflated" : "")
+                            + "): corrupt, or not an IDX file");
+                return new Parsed(d, data);
+            }
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new IOException("[idx] " + f + ": gzip data is corrupt or truncated: " + e.getMessage(), e);
+        }
+    }
+
+    private static String dimsText(int[] d) {
+        StringBuilder b = new StringBuilder();
+        for (int x : d) b.append(b.length() == 0 ? "" : "x").append(x);
+        return b.toString();
     }
 
     private static int[] header(Path f, ByteBuffer b, int magic, int ndims) throws IOException {
@@ -60,19 +91,5 @@ public final class Idx {
             if (d[i] < 0 || (i > 0 && d[i] == 0)) throw new IOException("[idx] " + f + ": dimension " + i + " is " + d[i]);
         }
         return d;
-    }
-
-    /** The file's bytes, un-gzipped when it starts with the gzip magic 1f 8b. */
-    static byte[] read(Path f) throws IOException {
-        if (!Files.isRegularFile(f)) throw new IOException("[idx] " + f + " is missing");
-        byte[] raw = Files.readAllBytes(f);
-        if (raw.length < 2 || (raw[0] & 0xff) != 0x1f || (raw[1] & 0xff) != 0x8b) return raw;
-        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw), 1 << 16)) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
-            in.transferTo(out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new IOException("[idx] " + f + ": gzip data is corrupt or truncated: " + e.getMessage(), e);
-        }
     }
 }

@@ -35,8 +35,8 @@ import kr.io.AtomicFiles;
  * <p>Decoding tens of thousands of JPEGs takes a while, so the decoded set is cached in one
  * binary file {@code .kr-cache-<folder>-<key>.bin}, keyed by every file's path, size and
  * modification time; a cache that fails its checksum or no longer matches is rebuilt. The cache
- * lives in the folder itself, or in {@code Options.cacheDir} (default {@code ~/.cache/kr} when the
- * folder is read-only).
+ * lives in {@code Options.cacheDir}, by default {@link #defaultCacheDir()} ({@code ~/.cache/kr}),
+ * never in the data folder.
  *
  * <pre>{@code ArrayDataset train = ImageFolder.load(Path.of("cifar10/train"), ImageFolder.Options.DEFAULT); }</pre>
  */
@@ -45,8 +45,7 @@ public final class ImageFolder {
     private static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp");
 
     /**
-     * {@code cacheDir}: where the decoded cache goes (null: the folder, or ~/.cache/kr if it is
-     * read-only); {@code useCache} false decodes every time; {@code threads} decoder threads
+     * {@code cacheDir}: where the decoded cache goes (null: {@link #defaultCacheDir()}); {@code useCache} false decodes every time; {@code threads} decoder threads
      * (0: one per core); {@code log} receives progress lines.
      */
     public record Options(Path cacheDir, boolean useCache, int threads, Consumer<String> log) {
@@ -225,9 +224,15 @@ public final class ImageFolder {
     static Path cachePath(Path dir, byte[] key, Path cacheDir) throws IOException {
         Path abs = dir.toAbsolutePath().normalize();
         String name = ".kr-cache-" + HexFormat.of().formatHex(sha(abs.toString()), 0, 6) + "-" + HexFormat.of().formatHex(key, 0, 8) + ".bin";
-        if (cacheDir != null) return cacheDir.resolve(name);
-        if (Files.isWritable(abs)) return abs.resolve(name);
-        return Path.of(System.getProperty("user.home"), ".cache", "kr").resolve(name);
+        return (cacheDir != null ? cacheDir : defaultCacheDir()).resolve(name);
+    }
+
+    /** {@code $KR_CACHE_DIR}, else {@code $XDG_CACHE_HOME/kr}, else {@code ~/.cache/kr}: never inside the data folder, where other tools would list it. */
+    public static Path defaultCacheDir() {
+        String kr = System.getenv("KR_CACHE_DIR"), xdg = System.getenv("XDG_CACHE_HOME");
+        if (kr != null && !kr.isBlank()) return Path.of(kr);
+        if (xdg != null && !xdg.isBlank()) return Path.of(xdg, "kr");
+        return Path.of(System.getProperty("user.home"), ".cache", "kr");
     }
 
     private static byte[] sha(String s) {

@@ -39,6 +39,11 @@ public final class Loader implements AutoCloseable {
 
     private final Dataset ds;
     private final Options o;
+
+    /** How batches are built (size, shuffling, augmentation, normalisation, workers). */
+    public Options options() {
+        return o;
+    }
     private final long seed;
     private ExecutorService pool;
 

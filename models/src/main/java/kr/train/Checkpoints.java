@@ -168,6 +168,31 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * The first tensor of {@code tensors} that holds a NaN or an infinity, described as
+     * {@code 'name' holds NaN at element i of [shape]}; null when every value is finite.
+     */
+    public static String firstNonFinite(Map<String, Tensor> tensors) {
+        for (var e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            if (t.dtype() != kr.engine.DType.F32 && t.dtype() != kr.engine.DType.F64) continue;
+            long i = kr.engine.backend.Backends.of(t.device()).firstNonFinite(t);
+            if (i < 0) continue;
+            double v = t.detach().reshape(-1).slice(0, (int) i, (int) i + 1, 1).item();
+            return "'" + e.getKey() + "' holds " + (Double.isNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf") + " at element " + i + " of "
+                    + kr.engine.Shapes.str(t.shape());
+        }
+        return null;
+    }
+
+    /** How many tensors of {@code tensors} hold a NaN or an infinity. */
+    public static int countNonFinite(Map<String, Tensor> tensors) {
+        int n = 0;
+        for (Tensor t : tensors.values())
+            if ((t.dtype() == kr.engine.DType.F32 || t.dtype() == kr.engine.DType.F64) && kr.engine.backend.Backends.of(t.device()).firstNonFinite(t) >= 0) n++;
+        return n;
+    }
+
     /** Entries of {@code m} whose names start with {@code prefix}, with the prefix removed. */
     public static Map<String, Tensor> withoutPrefix(Map<String, Tensor> m, String prefix) {
         Map<String, Tensor> r = new LinkedHashMap<>();

@@ -79,6 +79,8 @@ public final class TrainConfig {
     public int workers = 1;
     @Setting(help = "Also save a resumable checkpoint every N steps within an epoch, 0 for epoch ends only.", label = "STEPS", min = 0)
     public int checkpointEvery = 200;
+    @Setting(help = "Also print the epoch's running loss and accuracy every N steps, 0 for epoch ends only.", label = "STEPS", min = 0)
+    public int logEvery = 0;
     @Setting(help = "Train on a fixed random subset of N images, 0 for all.", min = 0)
     public int limitTrain = 0;
     @Setting(help = "Test on a fixed random subset of N images, 0 for all.", min = 0)
@@ -90,6 +92,9 @@ public final class TrainConfig {
     @Setting(help = "Input normalisation: auto (by channel and class count), cifar10, cifar100 or none.", label = "N",
             oneOf = {"auto", "cifar10", "cifar100", "none"})
     public String normalize = "auto";
+    /** Where the run was made (kr version and commit, JDK, OS, CPU, vector width, backend, threads): written by the trainer, never read. */
+    @Setting(help = "Provenance of the run (written by kr).", flag = false)
+    public Map<String, Object> provenance;
     /** Settings of a distillation method (read by kr.distill.DistillConfig); null for plain training. */
     @Setting(help = "Distillation settings (kr distill).", flag = false)
     public Map<String, Object> distill;
@@ -118,8 +123,15 @@ public final class TrainConfig {
 
     /** Reads an experiment file (a JSON object of the keys above). */
     public static Map<String, Object> readFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new ConfigException("[config] experiment file " + file + (Files.exists(file) ? " is not a file" : " does not exist"));
+        String text;
         try {
-            return Json.parseObject(Files.readString(file));
+            text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException("[config] " + file + " is not UTF-8 text (an experiment file is JSON)");
+        }
+        try {
+            return Json.parseObject(text);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("[config] " + file + ": " + e.getMessage());
         }

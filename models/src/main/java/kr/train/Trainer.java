@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import kr.data.Batch;
+import kr.data.Dataset;
 import kr.data.Loader;
 import kr.engine.Device;
 import kr.engine.Rng;
@@ -72,6 +73,7 @@ public final class Trainer {
 
     public Trainer(TrainConfig cfg, Classifier model, Loader train, Loader test, Path out) {
         this.cfg = cfg.copy();
+        this.cfg.provenance = new LinkedHashMap<>(kr.engine.Provenance.current()); // this session's, also when resuming another's
         this.model = model;
         this.train = train;
         this.test = test;
@@ -101,6 +103,9 @@ public final class Trainer {
         this.runnerFactory = Objects.requireNonNull(f);
         return this;
     }
+
+    /** Steps of a session left out of the ETA's per-step time (the JIT compiles during them); no ETA before twice as many. */
+    static final int ETA_WARMUP_STEPS = 3;
 
     /** Steps a {@link StepRunner} queues between reads of its sums (each read waits for the device). */
     public static final int DRAIN_EVERY = 25;
@@ -133,6 +138,7 @@ public final class Trainer {
     /** Trains from scratch for {@code cfg.epochs} epochs. */
     public Result run() throws IOException {
         prepare();
+        AtomicFiles.writeString(out.resolve("config.json"), Json.pretty(cfg.toMap()));
         return loop();
     }
 
@@ -163,7 +169,10 @@ public final class Trainer {
     }
 
     private void prepare() throws IOException {
+        requireDataFitsModel();
         Files.createDirectories(out);
+        AtomicFiles.removeStaleTemps(out); // a write killed half way (kill -9) left these; this run is the directory's only writer
+        AtomicFiles.removeStaleTemps(checkpoints.dir());
         List<Tensor> params = new ArrayList<>(model.parameters());
         Module om = objective.module();
         if (om != null) {
@@ -180,10 +189,33 @@ public final class Trainer {
         return names;
     }
 
+    /**
+     * One image through the model (eval mode: no statistics change, nothing drawn) before anything is
+     * written: a data set of other channels or size fails here, naming both, not at the first step.
+     */
+    private void requireDataFitsModel() {
+        Dataset ds = train.dataset();
+        if (ds.size() == 0) return;
+        byte[] px = new byte[ds.channels() * ds.height() * ds.width()];
+        ds.image(0, px, 0);
+        float[] x = new float[px.length];
+        for (int i = 0; i < px.length; i++) x[i] = (px[i] & 0xff) / 255f;
+        model.eval();
+        try (var ng = kr.engine.Grad.noGrad()) {
+            Tensor z = model.forward(Tensor.of(x, 1, ds.channels(), ds.height(), ds.width()).to(device));
+            if (z.dim() != 2 || z.shape(1) != ds.numClasses())
+                throw new ConfigException("[train] the model's output " + kr.engine.Shapes.str(z.shape()) + " does not fit the data set's " + ds.numClasses() + " classes");
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("[train] the data set's images (" + ds.channels() + "x" + ds.height() + "x" + ds.width() + ") do not fit model '" + cfg.model
+                    + "': " + e.getMessage());
+        } finally {
+            model.train();
+        }
+    }
+
     private Result loop() throws IOException {
         Backends.Scope scope = cfg.backend == null ? null : Backends.use(cfg.backend);
         try {
-            AtomicFiles.writeString(out.resolve("config.json"), Json.pretty(cfg.toMap()));
             writeMetricsFiles();
             LrSchedule schedule = cfg.lrSchedule();
             int steps = train.batchesPerEpoch();
@@ -227,17 +259,21 @@ public final class Trainer {
                     if (runner != null && (undrained >= DRAIN_EVERY || st.step == steps || checkpoint)) drainRunner(lr);
                     double dt = (System.nanoTime() - t0) / 1e9;
                     st.partial.trainSeconds += dt;
-                    sessionSeconds += dt;
-                    sessionSteps++;
+                    if (++sessionSteps > ETA_WARMUP_STEPS) sessionSeconds += dt; // the first steps include the JIT's warm-up
                     if (r != null) for (StepHook h : hooks) h.afterStep(ctx, r);
                     if (checkpoint) saveLast();
-                    double perStep = sessionSeconds / sessionSteps;
+                    double perStep = sessionSteps >= 2 * ETA_WARMUP_STEPS ? sessionSeconds / (sessionSteps - ETA_WARMUP_STEPS) : Double.NaN; // no ETA yet
                     double eta = perStep * ((steps - st.step) + (double) (cfg.epochs - st.epoch - 1) * steps) + lastEvalSeconds * (cfg.epochs - st.epoch);
+                    if (cfg.logEvery > 0 && st.step % cfg.logEvery == 0 && st.step < steps && st.partial.seen > 0 && log != null)
+                        log.printf(Locale.ROOT, "epoch %d/%d step %d/%d  lr %.4g  train loss %.4f acc %.2f%% (epoch so far)  %.0f img/s%n", st.epoch + 1, cfg.epochs,
+                                st.step, steps, lr, st.partial.lossSum / st.partial.seen, 100.0 * st.partial.correct / st.partial.seen,
+                                st.partial.seen / st.partial.trainSeconds);
                     if (st.partial.seen > 0) // a runner's first sums arrive at its first drain
                         progress.step(st.epoch + 1, cfg.epochs, st.step, steps, st.partial.lossSum / st.partial.seen, (double) st.partial.correct / st.partial.seen,
                                 st.partial.seen / st.partial.trainSeconds, eta);
                 }
                 progress.clear();
+                requireFinite();
                 long e0 = System.nanoTime();
                 Evaluator.Result ev = Evaluator.evaluate(model, test, device);
                 lastEvalSeconds = (System.nanoTime() - e0) / 1e9;
@@ -310,10 +346,31 @@ public final class Trainer {
         meta.put("kr.classes", Integer.toString(model.numClasses()));
         meta.put("kr.epoch", Integer.toString(epochsDone));
         meta.put("kr.global_step", Long.toString(st.globalStep));
+        meta.put("kr.normalize.mean", java.util.Arrays.toString(train.options().mean())); // what a user loading the weights elsewhere must apply
+        meta.put("kr.normalize.std", java.util.Arrays.toString(train.options().std()));
+        kr.engine.Provenance.current().forEach((k, v) -> meta.put("kr." + k, v));
         return meta;
     }
 
+    /**
+     * Stops training before a non-finite parameter, buffer or optimizer value reaches a checkpoint
+     * (the loss alone does not show them: ReLU maps NaN to 0), naming the tensor and the step.
+     */
+    private void requireFinite() {
+        Map<String, Tensor> all = new LinkedHashMap<>(model.stateDict());
+        all.putAll(Checkpoints.withPrefix(opt.stateDict(), "optimizer."));
+        Module om = objective.module();
+        if (om != null) all.putAll(Checkpoints.withPrefix(om.stateDict(), "objective."));
+        String bad = Checkpoints.firstNonFinite(all);
+        if (bad == null) return;
+        Path last = checkpoints.dir().resolve(Checkpoints.LAST);
+        throw new IllegalStateException(String.format(Locale.ROOT, "[train] training diverged: after epoch %d step %d (lr %.4g) %s; stopped before saving it, so %s."
+                + " Lower the learning rate or check the data", st.epoch + 1, st.step, opt.lr(), bad,
+                Files.exists(last) ? "the last good checkpoint " + last + " is kept" : "no checkpoint has been written"));
+    }
+
     private void saveLast() throws IOException {
+        requireFinite();
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("format", "kr-train-state");
         s.put("version", 1L);
@@ -328,6 +385,7 @@ public final class Trainer {
         Module om = objective.module();
         if (om != null) state.putAll(Checkpoints.withPrefix(om.stateDict(), "objective."));
         checkpoints.saveLast(s, model.stateDict(), meta(st.epoch), state);
+        AtomicFiles.writeString(out.resolve("config.json"), Json.pretty(cfg.toMap())); // after the commit point: a failed resume leaves both as they were
     }
 
     private void writeMetricsFiles() throws IOException {

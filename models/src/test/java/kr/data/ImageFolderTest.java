@@ -55,7 +55,8 @@ class ImageFolderTest {
     void sortedClassesExactPngPixelsAndCache() throws IOException {
         Path d = pngFolder();
         List<String> log = new ArrayList<>();
-        ImageFolder.Options o = new ImageFolder.Options(null, true, 2, log::add);
+        Path cacheDir = tmp.resolve("cache-sorted");
+        ImageFolder.Options o = new ImageFolder.Options(cacheDir, true, 2, log::add);
         ArrayDataset ds = ImageFolder.load(d, o);
         assertEquals(List.of("ant", "moth", "zebra"), ds.classes());
         assertEquals(List.of(6, 3, 5, 6), List.of(ds.size(), ds.channels(), ds.height(), ds.width()));
@@ -63,7 +64,8 @@ class ImageFolderTest {
         assertPixels(ds, 0, 2); // ant/img0 was the third image written
         assertPixels(ds, 4, 0); // zebra/img0
         assertTrue(log.stream().anyMatch(l -> l.contains("cached as")), log.toString());
-        assertEquals(1, caches(d).size());
+        assertEquals(1, caches(cacheDir).size());
+        assertEquals(0, caches(d).size(), "nothing is written into the data folder");
 
         log.clear();
         ArrayDataset again = ImageFolder.load(d, o);
@@ -77,9 +79,10 @@ class ImageFolderTest {
     void corruptOrStaleCacheIsRebuilt() throws IOException {
         Path d = pngFolder();
         List<String> log = new ArrayList<>();
-        ImageFolder.Options o = new ImageFolder.Options(null, true, 1, log::add);
+        Path cacheDir = tmp.resolve("cache-stale");
+        ImageFolder.Options o = new ImageFolder.Options(cacheDir, true, 1, log::add);
         ArrayDataset ds = ImageFolder.load(d, o);
-        Path cache = caches(d).get(0);
+        Path cache = caches(cacheDir).get(0);
         byte[] raw = Files.readAllBytes(cache);
         raw[raw.length / 2] ^= 0x40;
         Files.write(cache, raw);
@@ -96,8 +99,8 @@ class ImageFolderTest {
         ArrayDataset changed = ImageFolder.load(d, o);
         assertTrue(log.stream().anyMatch(l -> l.contains("decoded")), log.toString());
         assertPixels(changed, 3, 42);
-        assertEquals(1, caches(d).size(), "the stale cache is removed");
-        assertNotEquals(cache, caches(d).get(0));
+        assertEquals(1, caches(cacheDir).size(), "the stale cache is removed");
+        assertNotEquals(cache, caches(cacheDir).get(0));
     }
 
     @Test
