@@ -98,6 +98,7 @@ public final class Backends {
                 if (defaultCpu == null) {
                     String forced = System.getProperty("kr.backend", System.getenv("KR_BACKEND"));
                     defaultCpu = cpu(forced != null && !forced.isBlank() ? forced.trim() : available(Device.Kind.CPU).get(0));
+                    VectorFallbackWarning.check(forced, defaultCpu.name());
                 }
                 b = defaultCpu;
             }
