@@ -10,7 +10,8 @@ shared="${KR_SHARED:-/work/shared}"
 cd "$root"
 
 echo "[prepare] building cli, kernels and bench (mvn -DskipTests package) ..."
-nice -n 19 mvn -q -B -ntp -DskipTests -pl cli,kernels,bench -am package
+# no -sources/-javadoc jars: the GPU run needs the classes only
+nice -n 19 mvn -q -B -ntp -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl cli,kernels,bench -am package
 
 rm -rf "$carry"
 mkdir -p "$carry/lib"

@@ -413,7 +413,7 @@ public final class Tensor {
     /** {@code c - this}. */
     public Tensor rsub(double c) { return like(c).sub(this); }
 
-    /** Clamps into [lo, hi]; as in torch.clamp the gradient passes where lo <= x <= hi, bounds included. */
+    /** Clamps into [lo, hi]; as in torch.clamp the gradient passes where {@code lo <= x <= hi}, bounds included. */
     public Tensor clamp(double lo, double hi) {
         Tensor y = where(lt(lo), like(lo), this); // not maximum/minimum: they halve the gradient at the bounds
         return where(y.gt(hi), like(hi), y);

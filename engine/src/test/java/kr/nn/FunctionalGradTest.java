@@ -1,14 +1,14 @@
 package kr.nn;
 
-import static kr.engine.GradProperty.*;
+import static kr.testkit.GradProperty.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import kr.engine.GradProperty.Layout;
-import kr.engine.GradProperty.NonScalarShape;
-import kr.engine.GradProperty.SmallShape;
+import kr.testkit.GradProperty.Layout;
+import kr.testkit.GradProperty.NonScalarShape;
+import kr.testkit.GradProperty.SmallShape;
 import kr.engine.Rng;
 import kr.engine.Shapes;
 import kr.engine.Tensor;

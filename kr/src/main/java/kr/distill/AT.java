@@ -7,7 +7,7 @@ import kr.models.Classifier;
 import kr.nn.F;
 
 /**
- * Attention transfer (Zagoruyko & Komodakis 2017), as RepDistiller: for each stage feature pair,
+ * Attention transfer (Zagoruyko &amp; Komodakis 2017), as RepDistiller: for each stage feature pair,
  * {@code mean((a(s) - a(t))^2)} with {@code a(f) = normalize(mean_c(f^p).flatten())}, summed over
  * the stage features (all features but the first and the embedding). Spatial sizes are matched
  * by adaptive average pooling of the larger map.

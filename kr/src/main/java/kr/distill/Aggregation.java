@@ -13,7 +13,7 @@ import kr.engine.Tensor;
  *       of an input that is constant within each group (the student's input as the group average)
  *       gives the same response;
  *   <li>kernel: when kT > kS the taps are pooled spatially over adaptive windows ({@link SpatialPool},
- *       sum by default for the same reason); when kT < kS the teacher kernel is centred in zeros.
+ *       sum by default for the same reason); when {@code kT < kS} the teacher kernel is centred in zeros.
  * </ul>
  * A linear layer {@code [out, in]} is pooled the same way as a 1x1 convolution.
  *

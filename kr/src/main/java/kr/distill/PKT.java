@@ -5,7 +5,7 @@ import kr.engine.Tensor;
 import kr.models.Classifier;
 
 /**
- * Probabilistic knowledge transfer (Passalis & Tefas 2018), as RepDistiller: cosine similarities of
+ * Probabilistic knowledge transfer (Passalis &amp; Tefas 2018), as RepDistiller: cosine similarities of
  * the embeddings mapped to [0, 1] and row-normalized into conditional probabilities, compared by
  * {@code mean(p_t * log((p_t + eps) / (p_s + eps)))} with eps = 1e-7.
  */

@@ -5,7 +5,7 @@ import kr.engine.Tensor;
 import kr.models.Classifier;
 
 /**
- * Similarity-preserving KD (Tung & Mori 2019), as RepDistiller: batch Gram matrices of the last
+ * Similarity-preserving KD (Tung &amp; Mori 2019), as RepDistiller: batch Gram matrices of the last
  * stage feature, row-normalized, compared by {@code ||G_t - G_s||_F^2 / N^2}.
  */
 public final class SP extends Distiller {

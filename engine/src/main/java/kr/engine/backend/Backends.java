@@ -128,6 +128,7 @@ public final class Backends {
                 if (defaultCpu == null) {
                     String named = config.cpuBackend();
                     defaultCpu = cpu(named != null ? named : available(Device.Kind.CPU).get(0));
+                    VectorFallbackWarning.check(named, defaultCpu.name());
                 }
                 b = defaultCpu;
             }

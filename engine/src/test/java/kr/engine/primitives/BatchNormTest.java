@@ -1,9 +1,9 @@
 package kr.engine.primitives;
 
-import static kr.engine.GradProperty.*;
+import static kr.testkit.GradProperty.*;
 
 import java.util.List;
-import kr.engine.GradProperty.Layout;
+import kr.testkit.GradProperty.Layout;
 import kr.engine.Rng;
 import kr.engine.Shapes;
 import kr.engine.Tensor;

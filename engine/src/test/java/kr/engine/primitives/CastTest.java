@@ -1,13 +1,13 @@
 package kr.engine.primitives;
 
-import static kr.engine.GradProperty.*;
+import static kr.testkit.GradProperty.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
 import kr.engine.DType;
 import kr.engine.GradCheck;
-import kr.engine.GradProperty.Layout;
-import kr.engine.GradProperty.SmallShape;
+import kr.testkit.GradProperty.Layout;
+import kr.testkit.GradProperty.SmallShape;
 import kr.engine.Rng;
 import kr.engine.Tensor;
 import kr.engine.backend.Backends;

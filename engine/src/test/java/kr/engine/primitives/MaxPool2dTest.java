@@ -1,10 +1,10 @@
 package kr.engine.primitives;
 
-import static kr.engine.GradProperty.*;
+import static kr.testkit.GradProperty.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
-import kr.engine.GradProperty.Layout;
+import kr.testkit.GradProperty.Layout;
 import kr.engine.Rng;
 import kr.engine.Tensor;
 import kr.engine.backend.Pool2dParams;

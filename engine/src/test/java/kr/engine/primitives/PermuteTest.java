@@ -1,12 +1,12 @@
 package kr.engine.primitives;
 
-import static kr.engine.GradProperty.*;
+import static kr.testkit.GradProperty.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.Arrays;
 import java.util.List;
-import kr.engine.GradProperty.Layout;
-import kr.engine.GradProperty.SmallShape;
+import kr.testkit.GradProperty.Layout;
+import kr.testkit.GradProperty.SmallShape;
 import kr.engine.Rng;
 import kr.engine.Shapes;
 import kr.engine.Tensor;

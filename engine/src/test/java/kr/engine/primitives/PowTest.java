@@ -1,11 +1,11 @@
 package kr.engine.primitives;
 
-import static kr.engine.GradProperty.*;
+import static kr.testkit.GradProperty.*;
 
 import java.util.List;
-import kr.engine.GradProperty.Layout;
-import kr.engine.GradProperty.SmallShape;
-import kr.engine.GradProperty.Values;
+import kr.testkit.GradProperty.Layout;
+import kr.testkit.GradProperty.SmallShape;
+import kr.testkit.GradProperty.Values;
 import kr.engine.Rng;
 import kr.engine.Tensor;
 import net.jqwik.api.ForAll;

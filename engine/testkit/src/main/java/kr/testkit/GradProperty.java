@@ -1,22 +1,23 @@
-package kr.engine;
+package kr.testkit;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
-import kr.engine.backend.Backends;
+import kr.engine.GradCheck;
+import kr.engine.Rng;
+import kr.engine.Shapes;
+import kr.engine.Tensor;
 import kr.engine.backend.CpuStorage;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ArbitrarySupplier;
-import net.jqwik.api.RandomDistribution;
 
 /**
- * Shared pieces of the jqwik gradient properties (one test class per primitive in
- * kr.engine.primitives, plus kr.nn.FunctionalGradTest): operand layouts, value domains that keep
+ * The building blocks of a jqwik gradient property: operand layouts, value domains that keep
  * finite differences away from kinks and ties, and an assertion that runs {@link GradCheck} on the
- * scalar reference backend.
+ * scalar reference backend. The engine's own properties (one test class per primitive in
+ * {@code kr.engine.primitives}, plus {@code kr.nn.FunctionalGradTest}) are written with it; for
+ * the short form see {@link Gradients} and {@link TensorArbitraries}.
  *
  * <pre>{@code
  * Input x = GradProperty.input(new Rng(seed), GradProperty.normal(), Layout.STEPPED, 2, 3);
@@ -36,9 +37,11 @@ public final class GradProperty {
     /** Draws {@code n} values; each domain keeps one kind of op away from its kinks. */
     @FunctionalInterface
     public interface Values {
+        /** {@code n} values drawn from {@code rng}. */
         double[] draw(Rng rng, int n);
     }
 
+    /** Standard normal values, for smooth ops: {@code input(rng, normal(), Layout.PERMUTED, 2, 3)}. */
     public static Values normal() {
         return (rng, n) -> {
             double[] v = new double[n];
@@ -47,6 +50,7 @@ public final class GradProperty {
         };
     }
 
+    /** Uniform in [lo, hi), e.g. {@code uniform(0.3, 3)} keeps log and sqrt away from 0. */
     public static Values uniform(double lo, double hi) {
         return (rng, n) -> {
             double[] v = new double[n];
@@ -202,18 +206,9 @@ public final class GradProperty {
         assertGradients(what, inputs, f, GradCheck.Options.DEFAULT);
     }
 
+    /** As {@link #assertGradients(String, List, Function)} with explicit tolerances. */
     public static void assertGradients(String what, List<Input> inputs, Function<List<Tensor>, Tensor> f, GradCheck.Options o) {
-        List<Tensor> leaves = new ArrayList<>();
-        for (Input in : inputs) leaves.add(in.leaf());
-        GradCheck.Result r;
-        try (var s = Backends.use("scalar")) {
-            r = GradCheck.check(xs -> {
-                List<Tensor> ops = new ArrayList<>();
-                for (int i = 0; i < xs.size(); i++) ops.add(inputs.get(i).view().apply(xs.get(i)));
-                return f.apply(ops);
-            }, leaves, o);
-        }
-        if (!r.passed()) throw new AssertionError(what + " with inputs " + inputs + ": " + r);
+        Gradients.check(what, inputs, f, o);
     }
 
     /** Shapes of rank 0 to 4 with dims 1 to 3 (size-1 dims are common); rank and dims uniform, not biased small. */
@@ -233,7 +228,6 @@ public final class GradProperty {
     }
 
     private static Arbitrary<int[]> shapes(int minRank) {
-        return Arbitraries.integers().between(1, 3).withDistribution(RandomDistribution.uniform()).array(int[].class).ofMinSize(minRank)
-                .ofMaxSize(4).withSizeDistribution(RandomDistribution.uniform());
+        return TensorArbitraries.shapes(minRank, 4, 3);
     }
 }
