@@ -71,7 +71,7 @@ final class DistillCommand extends TrainCommand {
         DistillConfig dc = DistillConfig.from(cfg.distill);
         Classifier teacher = Zoo.create(dc.teacherModel, net.numClasses());
         DistillSetup.loadTeacher(teacher, dc.teacher, data, Device.parse(cfg.device), main.out);
-        DistillSetup ds = DistillSetup.build(cfg, dc, net, teacher, data, main.out);
+        DistillSetup ds = DistillSetup.build(cfg, dc, net, teacher, data, main.out, Zoo::create);
         trainer.objective(ds.objective());
         if (ds.hook() != null) trainer.addHook(ds.hook());
     }

@@ -216,4 +216,17 @@ class CliTest {
         assertEquals(Main.USAGE, unknown.code);
         assertTrue(unknown.err.contains("[distill] unknown method 'foo'"), unknown.err);
     }
+
+    @Test
+    void reproducePrintsThePairedDifferencesWithTheirIntervals() throws IOException {
+        Path grid = tmp.resolve("grid.json");
+        Files.writeString(grid, "{\"name\": \"cli grid\", \"data\": \"" + data.toString().replace("\\", "\\\\") + "\", \"seeds\": 2,"
+                + " \"train\": {\"epochs\": 1, \"batch_size\": 20, \"workers\": 0}, \"teacher\": {\"model\": \"democnn\"},"
+                + " \"students\": [\"democnn\"], \"methods\": [\"scratch\", {\"name\": \"kr-zero\", \"method\": \"kr\", \"kr_prior\": \"zero\"}],"
+                + " \"compare\": {\"kr-zero\": \"scratch\"}}");
+        Run r = kr("reproduce", grid.toString(), "--out", tmp.resolve("grid-out").toString(), "--progress", "off");
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("## Paired differences") && r.out.contains("95% CI") && r.out.contains("| democnn | kr-zero | scratch | 2 |"), r.out);
+        assertTrue(Files.readString(tmp.resolve("grid-out").resolve("summary.json")).contains("\"ci95_low\""));
+    }
 }

@@ -61,6 +61,13 @@ public final class DistillConfig {
     public String krBlocks = "group";
     @Setting(help = "KR: initialise the student's matched weights with the priors.")
     public boolean krInit = false;
+    /** teacher: KR; the others are controls with the same pooling and mask but none of the teacher's knowledge (docs/method.md). */
+    @Setting(help = "KR prior: teacher, or a control: untrained (a fresh teacher), shuffled (entries permuted), zero (masked weight decay).",
+            label = "P", oneOf = {"teacher", "untrained", "shuffled", "zero"})
+    public String krPrior = "teacher";
+    /** Git Re-Basin weight matching of each group's blocks on their hidden channels before averaging; see {@link Alignment}. */
+    @Setting(help = "KR: align the hidden channels of each group's teacher blocks to its first block before averaging.")
+    public boolean krAlign = false;
     @Setting(help = "FitNets: index of the hinted feature.", label = "I", min = 0)
     public int hintLayer = 2;
     @Setting(help = "AT: power of the attention maps.", label = "P", min = 0, minExclusive = true)
@@ -86,6 +93,10 @@ public final class DistillConfig {
     public double crdT = 0.07;
     @Setting(help = "CRD: momentum of the memory banks.", label = "M", min = 0, max = 1)
     public double crdMomentum = 0.5;
+    /** exact: RepDistiller's default (--mode exact), other-class negatives without replacement; uniform: any sample, with replacement. */
+    @Setting(help = "CRD negatives: exact (other-class, without replacement, as RepDistiller) or uniform (any sample, with replacement).",
+            label = "S", oneOf = {"exact", "uniform"})
+    public String crdSampler = "exact";
 
     /** The binder of these settings (the distill section of an experiment file, and kr distill's flags). */
     public static final Binder<DistillConfig> BINDER = Binder.of(DistillConfig.class, DistillConfig::new, "distill");
@@ -150,10 +161,11 @@ public final class DistillConfig {
         return dkdWarmup != null ? dkdWarmup : Math.min(20, Math.max(1, epochs / 10.0));
     }
 
-    public KR.Options krOptions(double totalEpochs) {
+    /** KR's options for a run of {@code totalEpochs} epochs with seed {@code runSeed} (the controls derive their seeds from it). */
+    public KR.Options krOptions(double totalEpochs, long runSeed) {
         return new KR.Options(krBeta, KR.BetaSchedule.parse(krSchedule), rho(), krLambda == null ? Double.NaN : krLambda,
                 Aggregation.FilterPool.parse(krFilterPool), Aggregation.SpatialPool.parse(krSpatialPool), krInit, totalEpochs,
-                krBlocks.equals("first"));
+                krBlocks.equals("first"), KR.PriorSource.parse(krPrior), krAlign, runSeed);
     }
 
     /** Checks names and ranges; throws naming the first bad setting. */
@@ -165,6 +177,8 @@ public final class DistillConfig {
         BINDER.validate(this);
         if (krRho != null && krLambda != null)
             throw new ConfigException("[distill] kr_rho (" + krRho + ") and kr_lambda (" + krLambda + ") both choose the KR mask: give one (top-rho fraction, or |A| > lambda)");
+        if (krInit && krPrior.equals("zero")) throw new ConfigException("[distill] kr_init with kr_prior zero would set the student's matched weights to zero");
+        if (krAlign && krBlocks.equals("first")) throw new ConfigException("[distill] kr_align has nothing to align with kr_blocks first (one teacher block per prior)");
         return this;
     }
 

@@ -56,9 +56,11 @@ final class DistillObjective implements Objective {
     public Result compute(Classifier model, Batch batch, StepContext ctx) {
         Tensor x = batch.images();
         Classifier.Output s = features ? model.forwardFeatures(x, false) : new Classifier.Output(List.of(), model.forward(x));
-        Classifier.Output t;
-        try (var ng = Grad.noGrad()) {
-            t = features ? teacher.forwardFeatures(x, false) : new Classifier.Output(List.of(), teacher.forward(x));
+        Classifier.Output t = null;
+        if (kd > 0 || !methods.isEmpty()) { // KR alone (and its controls) never reads the teacher's outputs: skip its forward pass
+            try (var ng = Grad.noGrad()) {
+                t = features ? teacher.forwardFeatures(x, false) : new Classifier.Output(List.of(), teacher.forward(x));
+            }
         }
         Map<String, Double> logs = new LinkedHashMap<>();
         Tensor ceLoss = F.crossEntropy(s.logits(), batch.labels(), labelSmoothing);

@@ -1,17 +1,25 @@
 package kr.distill;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import kr.data.Batch;
+import kr.data.Dataset;
 import kr.engine.Device;
 import kr.engine.Grad;
 import kr.engine.Tensor;
+import kr.io.AtomicFiles;
+import kr.io.Json;
 import kr.models.Classifier;
+import kr.models.Models;
+import kr.nn.Init;
 import kr.train.Checkpoints;
 import kr.train.Evaluator;
 import kr.train.Objective;
@@ -52,6 +60,13 @@ public final class DistillSetup {
         return kr;
     }
 
+    /** The label of every sample of {@code ds}, by index. */
+    static int[] labels(Dataset ds) {
+        int[] r = new int[ds.size()];
+        for (int i = 0; i < r.length; i++) r[i] = ds.label(i);
+        return r;
+    }
+
     /**
      * The teacher's weights: a safetensors file, or a run directory, whose LAST checkpoint is used
      * (the final teacher, not the one selected on the test set).
@@ -83,6 +98,15 @@ public final class DistillSetup {
      * (FitNets regressor, CRD embeddings) are built from one no-grad pass over a test batch.
      */
     public static DistillSetup build(TrainConfig cfg, DistillConfig dc, Classifier student, Classifier teacher, RunData data, PrintStream log) {
+        return build(cfg, dc, student, teacher, data, log, Models::create);
+    }
+
+    /**
+     * As above; {@code models} builds a network by name and class count, for the untrained teacher of
+     * {@code kr_prior untrained} (built with {@link Init#withSeed}, from a seed derived from the run's).
+     */
+    public static DistillSetup build(TrainConfig cfg, DistillConfig dc, Classifier student, Classifier teacher, RunData data, PrintStream log,
+            BiFunction<String, Integer, Classifier> models) {
         Set<String> ms = dc.validate().methods();
         Map<String, Distiller> methods = new LinkedHashMap<>();
         Map<String, Double> weights = new LinkedHashMap<>();
@@ -94,7 +118,7 @@ public final class DistillSetup {
                 case "rkd" -> new RKD(dc.rkdWd, dc.rkdWa);
                 case "pkt" -> new PKT();
                 case "dkd" -> new DKD(dc.dkdAlpha, dc.dkdBeta, dc.dkdT, dc.dkdWarmup(cfg.epochs));
-                case "crd" -> new CRD(dc.crdDim, dc.crdK, dc.crdT, dc.crdMomentum, cfg.seed);
+                case "crd" -> new CRD(dc.crdDim, dc.crdK, dc.crdT, dc.crdMomentum, cfg.seed, CRD.Sampler.parse(dc.crdSampler), labels(data.train().dataset()));
                 default -> null; // kd is a logit term of the objective, kr a gradient hook
             };
             if (d == null) continue;
@@ -115,12 +139,29 @@ public final class DistillSetup {
         KR kr = null;
         StepHook hook = null;
         if (ms.contains("kr")) {
-            kr = KR.build(student, teacher, dc.krOptions(cfg.epochs));
+            int classes = teacher.numClasses();
+            kr = KR.build(student, teacher, dc.krOptions(cfg.epochs, cfg.seed), seed -> Init.withSeed(seed, () -> models.apply(dc.teacherModel, classes)));
             hook = new KRHook(kr);
+            if (kr.alignment() != null && cfg.out != null) {
+                try {
+                    Files.createDirectories(Path.of(cfg.out));
+                    AtomicFiles.writeString(Path.of(cfg.out).resolve("kr-alignment.json"), Json.pretty(kr.alignment()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("[kr] cannot write " + cfg.out + "/kr-alignment.json: " + e.getMessage(), e);
+                }
+            }
             if (log != null) {
-                log.printf(Locale.ROOT, "KR: %d student layers take priors from the teacher (beta %.3g, %s, %s pooling, %s spatial, blocks %s%s)%n",
-                        kr.priors().size(), dc.krBeta, dc.krLambda == null ? "top " + dc.rho() + " of |A|" : "|A| > " + dc.krLambda,
-                        dc.krFilterPool, dc.krSpatialPool, dc.krBlocks, dc.krInit ? ", student initialised from the priors" : "");
+                log.printf(Locale.ROOT, "KR: %d student layers take priors from the %s (beta %.3g, %s, %s pooling, %s spatial, blocks %s%s%s)%n",
+                        kr.priors().size(), switch (dc.krPrior) {
+                            case "untrained" -> "untrained teacher (control)";
+                            case "shuffled" -> "teacher, entries shuffled (control)";
+                            case "zero" -> "teacher's mask with zero values (control: masked weight decay)";
+                            default -> "teacher";
+                        }, dc.krBeta, dc.krLambda == null ? "top " + dc.rho() + " of |A|" : "|A| > " + dc.krLambda,
+                        dc.krFilterPool, dc.krSpatialPool, dc.krBlocks, dc.krAlign ? ", hidden channels aligned" : "",
+                        dc.krInit ? ", student initialised from the priors" : "");
+                if (kr.alignment() != null)
+                    log.print("KR alignment: pairwise cosine of the pooled teacher weights each prior averages, before -> after\n" + kr.alignmentSummary());
                 if (!kr.match().unmatched().isEmpty()) log.print("KR: unmatched student layers:\n" + kr.match().report().lines()
                         .filter(l -> l.contains("UNMATCHED")).map(l -> l + "\n").reduce("", String::concat));
             }

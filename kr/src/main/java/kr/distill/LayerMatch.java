@@ -16,7 +16,10 @@ import kr.engine.Tensor;
  * layers outside stages (stem conv, classifier) match by exact name. When a teacher stage has more
  * blocks than the student's, student block b takes the disjoint group of teacher blocks
  * {@code [floor(b*Bt/Bs), floor((b+1)*Bt/Bs))} and aggregates all of them: the remedy for residual
- * accumulation. Unmatched student layers are reported with the reason.
+ * accumulation. Unmatched student layers are reported with the reason. With channel alignment
+ * ({@link Alignment}, {@code --kr-align}) a group keeps only the teacher layers shaped like its first.
+ *
+ * <pre>{@code LayerMatch.Result m = LayerMatch.match(student.namedParameters(), teacher.namedParameters()); System.out.print(m.report()); }</pre>
  */
 public final class LayerMatch {
     private static final Pattern STAGE = Pattern.compile("[A-Za-z_]+\\d+");
@@ -77,6 +80,15 @@ public final class LayerMatch {
 
     /** With {@code firstBlockOnly}, each student block takes only the first teacher block of its group (an ablation). */
     public static Result match(Map<String, Tensor> studentParams, Map<String, Tensor> teacherParams, boolean firstBlockOnly) {
+        return match(studentParams, teacherParams, firstBlockOnly, false);
+    }
+
+    /**
+     * With {@code sameShapeOnly}, a student layer's group keeps only the teacher layers of the same shape as
+     * the group's first (what {@code --kr-align} uses: the first block of a stage reads the previous
+     * stage's channels, so its conv1 is not averaged with the other blocks' conv1).
+     */
+    public static Result match(Map<String, Tensor> studentParams, Map<String, Tensor> teacherParams, boolean firstBlockOnly, boolean sameShapeOnly) {
         Map<String, Tensor> s = layers(studentParams), t = layers(teacherParams);
         Map<String, TreeSet<Integer>> sBlocks = blocks(s.keySet()), tBlocks = blocks(t.keySet());
         Map<String, Parsed> tParsed = new LinkedHashMap<>();
@@ -101,11 +113,7 @@ public final class LayerMatch {
                     continue;
                 }
                 List<Integer> sList = new ArrayList<>(sBlocks.get(p.stage())), tList = new ArrayList<>(tb);
-                int bs = sList.size(), bt = tList.size(), b = sList.indexOf(p.block());
-                // more teacher blocks: a disjoint group each; fewer: the teacher block at the same relative depth
-                int from = bt >= bs ? Aggregation.lo(b, bt, bs) : (int) ((long) b * bt / bs);
-                int to = bt >= bs && !firstBlockOnly ? Aggregation.hi(b, bt, bs) : from + 1;
-                for (int j = from; j < to; j++) {
+                for (int j : span(sList.size(), tList.size(), sList.indexOf(p.block()), firstBlockOnly)) {
                     int tBlock = tList.get(j);
                     for (var te : tParsed.entrySet()) {
                         Parsed q = te.getValue();
@@ -115,6 +123,10 @@ public final class LayerMatch {
                 if (group.isEmpty()) {
                     unmatched.put(name, "no teacher layer with role '" + p.role() + "' in the matching blocks of " + p.stage());
                     continue;
+                }
+                if (sameShapeOnly) {
+                    int[] first = t.get(group.get(0)).shape();
+                    group.removeIf(g -> !Shapes.same(t.get(g).shape(), first));
                 }
             }
             String bad = null;
@@ -127,6 +139,41 @@ public final class LayerMatch {
             else pairs.add(new Pair(name, shape, group));
         }
         return new Result(pairs, unmatched);
+    }
+
+    /**
+     * Positions (in the teacher stage's block list) of student block {@code b}'s group: with more teacher
+     * blocks, the disjoint group {@code [floor(b*Bt/Bs), floor((b+1)*Bt/Bs))} (or its first with
+     * {@code firstOnly}); with fewer, the teacher block at the same relative depth.
+     */
+    static List<Integer> span(int bs, int bt, int b, boolean firstOnly) {
+        int from = bt >= bs ? Aggregation.lo(b, bt, bs) : (int) ((long) b * bt / bs);
+        int to = bt >= bs && !firstOnly ? Aggregation.hi(b, bt, bs) : from + 1;
+        List<Integer> r = new ArrayList<>();
+        for (int j = from; j < to; j++) r.add(j);
+        return r;
+    }
+
+    /**
+     * For each stage the student and the teacher share, the teacher block numbers each student block
+     * aggregates, in student block order (what {@link #match} pools; {@link Alignment} aligns each group).
+     */
+    public static Map<String, List<List<Integer>>> groups(Iterable<String> studentNames, Iterable<String> teacherNames, boolean firstBlockOnly) {
+        Map<String, TreeSet<Integer>> sBlocks = blocks(studentNames), tBlocks = blocks(teacherNames);
+        Map<String, List<List<Integer>>> r = new LinkedHashMap<>();
+        sBlocks.forEach((stage, sb) -> {
+            TreeSet<Integer> tb = tBlocks.get(stage);
+            if (tb == null) return;
+            List<Integer> tList = new ArrayList<>(tb);
+            List<List<Integer>> gs = new ArrayList<>();
+            for (int b = 0; b < sb.size(); b++) {
+                List<Integer> g = new ArrayList<>();
+                for (int j : span(sb.size(), tList.size(), b, firstBlockOnly)) g.add(tList.get(j));
+                gs.add(g);
+            }
+            r.put(stage, gs);
+        });
+        return r;
     }
 
     private static Map<String, TreeSet<Integer>> blocks(Iterable<String> names) {

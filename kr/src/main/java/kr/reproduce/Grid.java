@@ -151,7 +151,7 @@ public final class Grid {
         if (dc != null) {
             Classifier teacher = models.apply(dc.teacherModel, trainSet.numClasses());
             DistillSetup.loadTeacher(teacher, dc.teacher, d, Device.parse(cfg.device), null);
-            DistillSetup ds = DistillSetup.build(cfg, dc, net, teacher, d, log);
+            DistillSetup ds = DistillSetup.build(cfg, dc, net, teacher, d, log, models); // models: also kr_prior untrained's fresh teacher
             t.objective(ds.objective());
             if (ds.hook() != null) t.addHook(ds.hook());
         }
@@ -187,6 +187,7 @@ public final class Grid {
         }
         m.put("methods", ms);
         m.put("distill", spec.distill());
+        m.put("compare", spec.compare());
         return m;
     }
 }

@@ -15,8 +15,12 @@ import kr.train.Svg;
 /**
  * The grid's results: {@code table.md} (top-1 as mean +- std over seeds, at the best epoch and at
  * the last epoch, since both conventions are in use; plus how fast each method reaches the
- * scratch student's final accuracy), {@code summary.json} (every run) and
+ * scratch student's final accuracy; then the paired differences of {@link GridSpec#compare()}: per
+ * student, method minus baseline on the last epoch's top-1 over the seeds both have, with the 95%
+ * t-interval of the mean difference), {@code summary.json} (every run and every comparison) and
  * {@code curves-<student>.svg} (mean test accuracy per epoch, one line per method).
+ *
+ * <pre>{@code GridReport.Paired p = GridReport.paired(new double[] {0.53, 0.54}, new double[] {0.52, 0.52}); // p.excludesZero() }</pre>
  */
 public final class GridReport {
     private static final String[] COLORS = {"#7f7f7f", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22"};
@@ -75,6 +79,28 @@ public final class GridReport {
         return Math.sqrt(s / (v.length - 1));
     }
 
+    /**
+     * The paired difference {@code a - b} over seeds: n, mean, sample std, and the 95% t-interval
+     * {@code mean +- t(0.975, n-1) * sd / sqrt(n)} (NaN bounds when n < 2).
+     */
+    public record Paired(int n, double mean, double sd, double lo, double hi) {
+        public boolean excludesZero() {
+            return lo > 0 || hi < 0;
+        }
+    }
+
+    /** Paired differences of matched samples {@code a[i] - b[i]}. */
+    public static Paired paired(double[] a, double[] b) {
+        if (a.length != b.length || a.length == 0)
+            throw new IllegalArgumentException("[reproduce] paired samples need the same non-zero length, got " + a.length + " and " + b.length);
+        double[] d = new double[a.length];
+        for (int i = 0; i < d.length; i++) d[i] = a[i] - b[i];
+        double m = mean(d), sd = std(d);
+        if (d.length < 2) return new Paired(1, m, 0, Double.NaN, Double.NaN);
+        double half = StudentT.quantile(0.975, d.length - 1) * sd / Math.sqrt(d.length);
+        return new Paired(d.length, m, sd, m - half, m + half);
+    }
+
     Path write() throws IOException {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("name", spec.name());
@@ -96,17 +122,23 @@ public final class GridReport {
         md.append("| student | method | best epoch top-1 | last epoch top-1 | seeds | epoch reaching scratch's final acc | train time / run |\n");
         md.append("|---|---|---|---|---|---|---|\n");
         List<Map<String, Object>> rows = new ArrayList<>();
+        Map<String, Map<String, Map<Integer, Double>>> lastBySeed = new LinkedHashMap<>(); // student -> method -> seed -> last-epoch top-1
         for (String s : spec.students()) {
             Map<String, double[]> meanCurves = new LinkedHashMap<>();
             double scratchFinal = Double.NaN;
             List<String[]> lines = new ArrayList<>();
             for (GridSpec.Method m : spec.methods()) {
                 List<Curve> cs = new ArrayList<>();
+                Map<Integer, Double> bySeed = new java.util.TreeMap<>();
                 for (Grid.Run r : runs)
                     if (r.student().equals(s) && r.method().name().equals(m.name())) {
                         Curve c = read(r.dir());
-                        if (c != null) cs.add(c);
+                        if (c != null) {
+                            cs.add(c);
+                            bySeed.put(r.seed(), c.last());
+                        }
                     }
+                lastBySeed.computeIfAbsent(s, k -> new LinkedHashMap<>()).put(m.name(), bySeed);
                 if (cs.isEmpty()) continue;
                 int epochs = Integer.MAX_VALUE;
                 for (Curve c : cs) epochs = Math.min(epochs, c.testAcc().length);
@@ -148,6 +180,8 @@ public final class GridReport {
             if (!meanCurves.isEmpty()) AtomicFiles.writeString(spec.out().resolve("curves-" + s + ".svg"), curves(s, meanCurves));
         }
         summary.put("rows", rows);
+        List<Map<String, Object>> comparisons = comparisons(lastBySeed, md);
+        summary.put("comparisons", comparisons);
         md.append("\nCurves: ");
         for (String s : spec.students()) md.append("[").append(s).append("](curves-").append(s).append(".svg) ");
         md.append("\n");
@@ -155,6 +189,56 @@ public final class GridReport {
         Path table = spec.out().resolve("table.md");
         AtomicFiles.writeString(table, md.toString());
         return table;
+    }
+
+    /** The paired differences of every student and {@code compare} entry, as rows for summary.json and a table appended to {@code md}. */
+    private List<Map<String, Object>> comparisons(Map<String, Map<String, Map<Integer, Double>>> last, StringBuilder md) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        for (String s : spec.students()) {
+            Map<String, Map<Integer, Double>> bm = last.getOrDefault(s, Map.of());
+            spec.compare().forEach((method, bases) -> {
+                for (String base : bases) {
+                    Map<Integer, Double> a = bm.getOrDefault(method, Map.of()), b = bm.getOrDefault(base, Map.of());
+                    List<Integer> seeds = new ArrayList<>();
+                    for (int k : a.keySet()) if (b.containsKey(k)) seeds.add(k);
+                    if (seeds.isEmpty()) continue;
+                    double[] x = new double[seeds.size()], y = new double[seeds.size()];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = a.get(seeds.get(i));
+                        y[i] = b.get(seeds.get(i));
+                    }
+                    Paired p = paired(x, y);
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("student", s);
+                    row.put("method", method);
+                    row.put("baseline", base);
+                    row.put("seeds", seeds.stream().map(Integer::longValue).toList());
+                    double[] diffs = new double[x.length];
+                    for (int i = 0; i < x.length; i++) diffs[i] = x[i] - y[i];
+                    row.put("diffs", diffs);
+                    row.put("n", (long) p.n());
+                    row.put("mean_diff", p.mean());
+                    row.put("sd_diff", p.sd());
+                    row.put("ci95_low", p.n() < 2 ? null : p.lo());
+                    row.put("ci95_high", p.n() < 2 ? null : p.hi());
+                    row.put("excludes_zero", p.n() < 2 ? null : p.excludesZero());
+                    out.add(row);
+                    lines.add(String.format(Locale.ROOT, "| %s | %s | %s | %d | %+.2f | %s | %s |", s, method, base, p.n(), 100 * p.mean(),
+                            p.n() < 2 ? "n/a (one seed)" : String.format(Locale.ROOT, "[%+.2f, %+.2f]", 100 * p.lo(), 100 * p.hi()),
+                            p.n() < 2 ? "n/a" : p.excludesZero() ? "**yes**" : "no"));
+                }
+            });
+        }
+        if (!lines.isEmpty()) {
+            md.append("\n## Paired differences\n\n");
+            md.append("Last-epoch top-1 of the method minus its baseline's, in percentage points, over the seeds both have (same seed: same "
+                    + "initial weights, data order and augmentation); 95% t-interval of the mean difference (mean ± t(0.975, n−1) · sd / √n). "
+                    + "\"excludes 0\" is a paired t-test at 5% for that one comparison, not corrected for the number of comparisons in the table.\n\n");
+            md.append("| student | method | baseline | seeds | mean difference | 95% CI | excludes 0 |\n|---|---|---|---|---|---|---|\n");
+            for (String l : lines) md.append(l).append('\n');
+        }
+        return out;
     }
 
     private static String pm(double[] v) {

@@ -25,9 +25,14 @@ import kr.config.ConfigException;
  * "scratch" trains with cross-entropy only; any other entry is a {@code distill.method}; an object
  * entry adds its own distill settings. {@code train} settings apply to every run (the teacher's
  * {@code train} overrides them for the teacher); each run's seed is {@code train.seed + k}.
+ *
+ * <p>Paired comparisons ({@link GridReport}: the mean difference over seeds with its 95% t-interval):
+ * {@code "baseline": "scratch"} compares every other method with scratch; {@code "compare":
+ * {"kr+kd": "kd", "kr-untrained": ["kr", "scratch"]}} names a method's baseline(s). Both may be given;
+ * with neither, every method is compared with "scratch" when the grid has it.
  */
 public record GridSpec(String name, String data, Path out, int seeds, Map<String, Object> train, String teacherModel, String teacherWeights,
-        Map<String, Object> teacherTrain, List<String> students, List<Method> methods, Map<String, Object> distill) {
+        Map<String, Object> teacherTrain, List<String> students, List<Method> methods, Map<String, Object> distill, Map<String, List<String>> compare) {
 
     /** A grid column: its display name, and its distill settings (null for scratch). */
     public record Method(String name, Map<String, Object> distill) {
@@ -44,8 +49,9 @@ public record GridSpec(String name, String data, Path out, int seeds, Map<String
             throw new ConfigException("[reproduce] " + file + ": " + e.getMessage());
         }
         for (String k : m.keySet())
-            if (!List.of("name", "data", "out", "seeds", "train", "teacher", "students", "methods", "distill").contains(k))
-                throw new ConfigException("[reproduce] " + file + ": unknown key '" + k + "' (name, data, out, seeds, train, teacher, students, methods, distill)");
+            if (!List.of("name", "data", "out", "seeds", "train", "teacher", "students", "methods", "distill", "baseline", "compare").contains(k))
+                throw new ConfigException("[reproduce] " + file + ": unknown key '" + k
+                        + "' (name, data, out, seeds, train, teacher, students, methods, distill, baseline, compare)");
         Map<String, Object> teacher = obj(file, "teacher", m.get("teacher"));
         if (teacher == null || !(teacher.get("model") instanceof String tm))
             throw new ConfigException("[reproduce] " + file + ": teacher.model is required");
@@ -69,26 +75,63 @@ public record GridSpec(String name, String data, Path out, int seeds, Map<String
         Path out = Path.of(m.get("out") instanceof String s ? s : "results/" + (m.get("name") instanceof String n ? n : "grid"));
         return new GridSpec(m.get("name") instanceof String n ? n : file.getFileName().toString(), data, out, seeds, orEmpty(obj(file, "train", m.get("train"))),
                 tm, teacher.get("weights") instanceof String w ? w : null, orEmpty(obj(file, "teacher.train", teacher.get("train"))), students, methods,
-                orEmpty(obj(file, "distill", m.get("distill"))));
+                orEmpty(obj(file, "distill", m.get("distill"))), comparisons(file, m.get("baseline"), m.get("compare"), methods));
+    }
+
+    /** Each method's baselines: {@code compare}'s entries, then {@code baseline} for every other method; default: scratch, if present. */
+    static Map<String, List<String>> comparisons(Path file, Object baseline, Object compare, List<Method> methods) {
+        List<String> names = new ArrayList<>();
+        for (Method x : methods) names.add(x.name());
+        Map<String, List<String>> r = new LinkedHashMap<>();
+        if (compare != null) {
+            if (!(compare instanceof Map<?, ?> cm)) throw new ConfigException("[reproduce] " + file + ": compare must be an object {method: baseline(s)}");
+            for (var e : cm.entrySet()) {
+                String method = String.valueOf(e.getKey());
+                List<String> bs = new ArrayList<>();
+                if (e.getValue() instanceof String b) bs.add(b);
+                else if (e.getValue() instanceof List<?> l) for (Object b : l) bs.add(String.valueOf(b));
+                else throw new ConfigException("[reproduce] " + file + ": compare." + method + " must be a method name or a list of them");
+                for (String n : bs) add(file, r, names, method, n, "compare." + method);
+            }
+        }
+        if (baseline != null && !(baseline instanceof String)) throw new ConfigException("[reproduce] " + file + ": baseline must be a method name");
+        String base = (String) baseline;
+        if (base == null && compare == null && names.contains("scratch")) base = "scratch";
+        if (base != null) {
+            if (!names.contains(base)) throw new ConfigException("[reproduce] " + file + ": baseline '" + base + "' is not a method of the grid " + names);
+            for (String n : names) if (!n.equals(base)) add(file, r, names, n, base, "baseline");
+        }
+        // in the methods' order, so the report lists them as the grid does
+        Map<String, List<String>> ordered = new LinkedHashMap<>();
+        for (String n : names) if (r.containsKey(n)) ordered.put(n, List.copyOf(r.get(n)));
+        return ordered;
+    }
+
+    private static void add(Path file, Map<String, List<String>> r, List<String> names, String method, String base, String where) {
+        for (String n : List.of(method, base))
+            if (!names.contains(n)) throw new ConfigException("[reproduce] " + file + ": " + where + " names '" + n + "', not a method of the grid " + names);
+        if (method.equals(base)) throw new ConfigException("[reproduce] " + file + ": " + where + " compares '" + method + "' with itself");
+        List<String> l = r.computeIfAbsent(method, k -> new ArrayList<>());
+        if (!l.contains(base)) l.add(base);
     }
 
     public GridSpec withSeeds(int n) {
-        return new GridSpec(name, data, out, n, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill);
+        return new GridSpec(name, data, out, n, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill, compare);
     }
 
     public GridSpec withOut(Path o) {
-        return new GridSpec(name, data, o, seeds, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill);
+        return new GridSpec(name, data, o, seeds, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill, compare);
     }
 
     public GridSpec withData(String d) {
-        return new GridSpec(name, d, out, seeds, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill);
+        return new GridSpec(name, d, out, seeds, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill, compare);
     }
 
     /** The grid with one {@code train} setting (every run's, the teacher's too) replaced, e.g. ("device", "cuda"). */
     public GridSpec withTrainSetting(String key, Object value) {
         Map<String, Object> t = new LinkedHashMap<>(train);
         t.put(key, value);
-        return new GridSpec(name, data, out, seeds, t, teacherModel, teacherWeights, teacherTrain, students, methods, distill);
+        return new GridSpec(name, data, out, seeds, t, teacherModel, teacherWeights, teacherTrain, students, methods, distill, compare);
     }
 
     @SuppressWarnings("unchecked")

@@ -100,6 +100,36 @@ class GridTest {
     }
 
     @Test
+    void controlPriorsAndAlignmentRunInAGridWithPairedDifferences() throws IOException {
+        Path data = SyntheticCifar.write(tmp.resolve("data"), 8, 16);
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put("name", "controls");
+        g.put("data", data.toString());
+        g.put("out", tmp.resolve("controls").toString());
+        g.put("seeds", 2L);
+        g.put("train", Map.of("epochs", 1L, "batch_size", 8L, "eval_batch_size", 16L, "lr", 0.05, "workers", 0L));
+        g.put("teacher", Map.of("model", "resnet14", "train", Map.of("epochs", 1L)));
+        g.put("students", List.of("resnet8"));
+        g.put("methods", List.of("scratch", Map.of("name", "kr-untrained", "method", "kr", "kr_prior", "untrained"),
+                Map.of("name", "kr-aligned", "method", "kr", "kr_align", true)));
+        g.put("compare", Map.of("kr-aligned", "scratch", "kr-untrained", List.of("scratch", "kr-aligned")));
+        Path f = tmp.resolve("controls.json");
+        Files.writeString(f, Json.pretty(g));
+        Grid grid = new Grid(GridSpec.read(f), kr.models.Models::create, null);
+        String md = Files.readString(grid.run());
+        Path out = tmp.resolve("controls").resolve("resnet8");
+        for (int seed = 0; seed < 2; seed++) {
+            Map<String, Object> cfg = Json.parseObject(Files.readString(out.resolve("kr-untrained/seed" + seed + "/config.json")));
+            assertEquals("untrained", ((Map<?, ?>) cfg.get("distill")).get("kr_prior"));
+            Map<String, Object> al = Json.parseObject(Files.readString(out.resolve("kr-aligned/seed" + seed + "/kr-alignment.json")));
+            assertEquals(3, ((List<?>) al.get("blocks")).size(), "one aligned block per stage of resnet14: " + al);
+        }
+        assertTrue(md.contains("| resnet8 | kr-untrained | kr-aligned | 2 |") && md.contains("| resnet8 | kr-aligned | scratch | 2 |"), md);
+        Map<String, Object> exp = Json.parseObject(Files.readString(tmp.resolve("controls").resolve("experiment.json")));
+        assertEquals(List.of("scratch", "kr-aligned"), ((Map<?, ?>) exp.get("compare")).get("kr-untrained"), "experiment.json keeps the comparisons");
+    }
+
+    @Test
     void meanAndSampleStd() {
         assertEquals(2.0, GridReport.mean(new double[] {1, 2, 3}), 1e-12);
         assertEquals(1.0, GridReport.std(new double[] {1, 2, 3}), 1e-12);
