@@ -36,14 +36,16 @@ import picocli.CommandLine.Spec;
             "",
             "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error,",
             "  3 data error (missing or unreadable data),",
-            "  4 checkpoint error (missing, corrupt, or not fitting the model).",
+            "  4 checkpoint error (missing, corrupt, or not fitting the model), 143 stopped by SIGTERM/Ctrl-C",
+            "  after saving a checkpoint (--resume continues it).",
             "Environment: KR_DEBUG=1 prints stack traces; KR_PROGRESS=tty|plain|off sets the progress display;",
             "  KR_JAVA_OPTS passes extra JVM options (e.g. -Xmx8g) through the bin/kr launcher;",
             "  KR_CACHE_DIR holds decoded image folders (default ~/.cache/kr).",
             "The JVM's line 'WARNING: Using incubator modules: jdk.incubator.vector' is expected: kr's fast CPU",
             "  backend is built on the Vector API, which the JDK still ships as an incubator module."})
 public final class Main implements Runnable {
-    public static final int OK = 0, FAILURE = 1, USAGE = 2, DATA = 3, CHECKPOINT = 4;
+    /** Exit statuses; STOPPED (128 + SIGTERM, as if the signal had ended the process) follows a checkpoint saved on a stop request. */
+    public static final int OK = 0, FAILURE = 1, USAGE = 2, DATA = 3, CHECKPOINT = 4, STOPPED = 143;
 
     @Spec
     CommandSpec spec;

@@ -149,26 +149,19 @@ class TrainCommand implements Callable<Integer> {
                 train.numClasses(), cfg.epochs, d.train().batchesPerEpoch(), engine.backend(), engine.threads(), cfg.out);
         Trainer t = new Trainer(cfg, net, d.train(), d.test(), Path.of(cfg.out)).progress(progress).log(main.out);
         setup.apply(cfg, net, d, t);
-        String how = (cfg.distill != null ? "kr distill" : "kr train") + " --resume --out " + cfg.out;
-        Thread onSignal = new Thread(() -> main.err.println("kr: stopped before the run finished; continue it from its last checkpoint with: " + how));
-        Runtime.getRuntime().addShutdownHook(onSignal); // SIGTERM (a scheduler's time limit) or Ctrl-C
+        String cmd = cfg.distill != null ? "distill" : "train";
+        t.stopWhen(StopSignals.install(main.err, cmd)); // SIGTERM (a scheduler's time limit), Ctrl-C: checkpoint at the next step
         Trainer.Result r;
         try {
             r = resume ? t.resume() : t.run();
-        } finally {
-            removeHook(onSignal);
+        } catch (Trainer.Stopped e) {
+            main.err.println("kr " + cmd + ": stopped at epoch " + e.epoch() + " step " + e.step() + " with its checkpoint saved; continue with: kr " + cmd
+                    + " --resume --out " + cfg.out);
+            return Main.STOPPED;
         }
         main.out.printf(Locale.ROOT, "done: final test accuracy %.2f%% (top-5 %.2f%%), best %.2f%% at epoch %d; results in %s (metrics.jsonl, curves.svg, checkpoints/)%n",
                 100 * r.last().testAcc(), 100 * r.last().testTop5(), 100 * r.bestAcc(), r.bestEpoch(), cfg.out);
         return Main.OK;
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-            // the JVM is already shutting down: the hook prints its line
-        }
     }
 
     @SuppressWarnings("unchecked")

@@ -61,6 +61,7 @@ public final class Trainer {
     private StepRunner runner;
     private int undrained;
     private boolean runnerDescribed;
+    private java.util.function.BooleanSupplier stopWhen = () -> false;
 
     private final TrainState st;
 
@@ -113,6 +114,35 @@ public final class Trainer {
     public Trainer addHook(StepHook h) {
         hooks.add(Objects.requireNonNull(h));
         return this;
+    }
+
+    /**
+     * Asked before every step: when it answers true the run saves a resumable checkpoint at that step
+     * boundary and throws {@link Stopped} (kr reproduce uses it on SIGTERM, so a preempted run loses no step).
+     */
+    public Trainer stopWhen(java.util.function.BooleanSupplier s) {
+        this.stopWhen = Objects.requireNonNull(s);
+        return this;
+    }
+
+    /** The run stopped on request ({@link #stopWhen}); {@code last.json} holds the state at the step it names. */
+    public static final class Stopped extends RuntimeException {
+        private final int epoch, step;
+
+        Stopped(Path out, int epoch, int step, int steps) {
+            super(String.format(Locale.ROOT, "[train] %s stopped on request at epoch %d step %d/%d; checkpoint saved, resuming continues there", out, epoch, step, steps));
+            this.epoch = epoch;
+            this.step = step;
+        }
+
+        /** The epoch (1-based) and step within it where the run resumes. */
+        public int epoch() {
+            return epoch;
+        }
+
+        public int step() {
+            return step;
+        }
     }
 
     public Trainer progress(Progress p) {
@@ -227,6 +257,12 @@ public final class Trainer {
                 if (objective.module() != null) objective.module().train();
                 Iterator<Batch> it = train.epoch(st.epoch, st.step);
                 while (st.step < steps) {
+                    if (stopWhen.getAsBoolean()) {
+                        // a step boundary: the state is whole, so a checkpoint here resumes exactly
+                        if (runner != null && undrained > 0) drainRunner(schedule.at(st.epoch + st.step / (double) steps));
+                        saveLast();
+                        throw new Stopped(out, st.epoch + 1, st.step, steps);
+                    }
                     long t0 = System.nanoTime();
                     Batch b = it.next();
                     double lr = schedule.at(st.epoch + st.step / (double) steps);

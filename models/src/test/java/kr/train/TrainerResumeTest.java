@@ -100,6 +100,29 @@ class TrainerResumeTest {
     }
 
     @Test
+    void aStopRequestSavesAtThatStepAndResumesExactly() throws IOException {
+        Path out = tmp.resolve("stopped");
+        // requested during global step 9 (epoch 2, step 3; checkpoints every 2): saved before step 10, not back at step 8
+        long[] seen = {0};
+        Trainer t = TinyRuns.trainer(TinyRuns.config(), TinyRuns.model(11), out).addHook(new StepHook() {
+            @Override
+            public void afterStep(StepContext ctx, Objective.Result r) {
+                seen[0] = ctx.globalStep() + 1;
+            }
+        }).stopWhen(() -> seen[0] >= 9);
+        Trainer.Stopped e = assertThrows(Trainer.Stopped.class, t::run);
+        assertEquals(2, e.epoch());
+        assertEquals(3, e.step());
+        assertTrue(e.getMessage().contains("epoch 2 step 3/6"), e.getMessage());
+        Map<String, Object> st = Json.parseObject(Files.readString(out.resolve("checkpoints/last.json")));
+        assertEquals(9L, st.get("global_step"));
+        DemoCnn resumed = TinyRuns.model(99);
+        Trainer.Result r = TinyRuns.trainer(TinyRuns.config(), resumed, out).resume();
+        TinyRuns.assertSameBits(reference.stateDict(), resumed.stateDict());
+        assertEquals(times(referenceResult.history()), times(r.history()));
+    }
+
+    @Test
     void resumingTwiceAndAtEpochBoundariesStillMatches() throws IOException {
         Path out = tmp.resolve("twice");
         assertThrows(Stop.class, () -> TinyRuns.trainer(TinyRuns.config(), TinyRuns.model(11), out).addHook(stopAfter(6)).run());
