@@ -81,7 +81,7 @@ public final class GridReport {
 
     /**
      * The paired difference {@code a - b} over seeds: n, mean, sample std, and the 95% t-interval
-     * {@code mean +- t(0.975, n-1) * sd / sqrt(n)} (NaN bounds when n < 2).
+     * {@code mean +- t(0.975, n-1) * sd / sqrt(n)} (NaN bounds when n &lt; 2).
      */
     public record Paired(int n, double mean, double sd, double lo, double hi) {
         public boolean excludesZero() {

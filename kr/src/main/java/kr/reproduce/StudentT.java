@@ -63,14 +63,14 @@ public final class StudentT {
         throw new ArithmeticException("[student-t] the incomplete beta fraction did not converge for x=" + x + " a=" + a + " b=" + b);
     }
 
-    /** P(T <= t) for T ~ t(df). */
+    /** {@code P(T <= t)} for {@code T ~ t(df)}. */
     public static double cdf(double t, double df) {
         if (!(df > 0)) throw new IllegalArgumentException("[student-t] degrees of freedom must be > 0, got " + df);
         double tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
         return t >= 0 ? 1 - tail : tail;
     }
 
-    /** The p-quantile of t(df), 0 < p < 1. */
+    /** The p-quantile of t(df), {@code 0 < p < 1}. */
     public static double quantile(double p, double df) {
         if (!(p > 0 && p < 1)) throw new IllegalArgumentException("[student-t] probability must be in (0, 1), got " + p);
         if (p < 0.5) return -quantile(1 - p, df);
