@@ -10,10 +10,12 @@ import java.util.concurrent.CyclicBarrier;
 /**
  * What a machine can do at best, the roof a profiler compares kernels with: float32 FLOP/s and
  * memory bytes/s. For the CPU both are measured, once per JVM and thread count, in about half a
- * second: a loop of 16 chained FMAs over an L1-resident array (C2 vectorises it to the widest FMA
- * the CPU has, so independent lanes keep the FMA units busy) on every compute thread at once, and
- * a STREAM triad {@code a = b + s*c} over arrays twice the size of the last-level cache. On a shared
- * machine the best interval counts, so the figures say what the hardware gives when not disturbed.
+ * second (up to a few seconds on a busy machine): a loop of 16 chained FMAs over an L1-resident
+ * array (C2 vectorises it to the widest FMA the CPU has, so independent lanes keep the FMA units
+ * busy) on every compute thread at once, each timed by its own CPU time, and a STREAM triad
+ * {@code a = b + s*c} over arrays twice the size of the last-level cache, the threads starting each
+ * pass together. The best interval and pass count, so on a shared machine the figures say what the
+ * hardware gives when not disturbed (while the kernels a profile times may be disturbed).
  *
  * <pre>{@code
  * MachinePeak p = MachinePeak.cpu(Backends.config().threads());
@@ -40,7 +42,7 @@ public record MachinePeak(double gflops, double gbps, String compute, String mem
         return Math.min(gflops, flopsPerByte * gbps);
     }
 
-    /** The CPU's peaks on {@code threads} threads, measured on first use (about 0.5 s) and remembered. */
+    /** The CPU's peaks on {@code threads} threads, measured on first use (about 0.5 s) and remembered for the JVM. */
     public static MachinePeak cpu(int threads) {
         if (threads < 1) throw new IllegalArgumentException("[peak] threads must be >= 1, got " + threads);
         synchronized (LOCK) {
@@ -54,35 +56,35 @@ public record MachinePeak(double gflops, double gbps, String compute, String mem
     }
 
     private static MachinePeak measureCpu(int threads) {
-        double flops = parallel(threads, MachinePeak::fmaRate);
+        double flops = 0;
+        for (double r : parallel(threads, id -> fmaRate())) flops += r;
         long llc = lastLevelCache();
         int n = (int) Math.min(1 << 26, Math.max(1 << 22, llc / 2)); // floats per array: twice the LLC in bytes, at least 16 MiB
         n = (int) Math.min(n, Runtime.getRuntime().maxMemory() / 4 / 12); // three arrays in a quarter of the heap
-        float[] a = new float[n], b = new float[n], c = new float[n];
-        java.util.Arrays.fill(b, 1f);
-        java.util.Arrays.fill(c, 2f);
-        final int len = n;
-        double bytes = parallel(threads, t -> triadRate(a, b, c, (int) ((long) len * t[0] / t[1]), (int) ((long) len * (t[0] + 1) / t[1])));
+        double bytes = triadRate(n, threads);
         String width = vectorBits();
         return new MachinePeak(flops / 1e9, bytes / 1e9,
                 String.format(Locale.ROOT, "measured: chained FMAs on %d thread(s)%s", threads, width.isEmpty() ? "" : ", " + width),
                 String.format(Locale.ROOT, "measured: STREAM triad, 3 x %d MiB, %d thread(s)", 4L * n >> 20, threads));
     }
 
-    /** Runs {@code body} on {@code threads} threads started together; returns the sum of their rates. */
-    private static double parallel(int threads, java.util.function.ToDoubleFunction<int[]> body) {
+    /** Runs {@code body} on {@code threads} threads started together; returns what each returned. */
+    private static double[] parallel(int threads, java.util.function.IntToDoubleFunction body) {
         CyclicBarrier start = new CyclicBarrier(threads);
-        double[] rates = new double[threads];
+        double[] out = new double[threads];
+        RuntimeException[] failure = new RuntimeException[1];
         List<Thread> ts = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             final int id = t;
             Thread th = new Thread(() -> {
                 try {
                     start.await();
-                } catch (Exception e) {
-                    return;
+                    out[id] = body.applyAsDouble(id);
+                } catch (RuntimeException e) {
+                    failure[0] = e;
+                } catch (Exception e) { // interrupted or a broken barrier
+                    failure[0] = new IllegalStateException("[peak] measuring thread " + id + " stopped: " + e, e);
                 }
-                rates[id] = body.applyAsDouble(new int[] {id, threads});
             }, "kr-peak-" + t);
             th.setDaemon(true);
             ts.add(th);
@@ -96,27 +98,41 @@ public record MachinePeak(double gflops, double gbps, String compute, String mem
                 throw new IllegalStateException("[peak] interrupted while measuring the machine's peak", e);
             }
         }
-        double sum = 0;
-        for (double r : rates) sum += r;
-        return sum;
+        if (failure[0] != null) throw failure[0];
+        return out;
     }
 
-    /** FLOP/s of this thread: the best of the intervals after the loop is compiled (about 0.3 s). */
-    private static double fmaRate(int[] ignored) {
+    /**
+     * FLOP/s of one thread per second of its own CPU time (so other jobs on a shared machine do not
+     * count against it): the best interval, once it has stopped improving (the loop is compiled).
+     */
+    private static double fmaRate() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean cpu = mx.isCurrentThreadCpuTimeSupported();
         float[] a = new float[1024];
         java.util.Arrays.fill(a, 1f);
-        long t0 = System.nanoTime();
+        long wall0 = System.nanoTime(), t0 = now(mx, cpu), gained = t0;
         int reps = 1;
         double best = 0;
-        while (System.nanoTime() - t0 < 300_000_000L) {
-            long s = System.nanoTime();
+        while (true) {
+            long s = now(mx, cpu);
             fma16(a, reps);
-            long dt = System.nanoTime() - s;
-            best = Math.max(best, (double) reps * a.length * 32 / dt);
+            long e = now(mx, cpu), dt = e - s;
+            if (dt > 0) {
+                double r = (double) reps * a.length * 32 / dt;
+                if (r > best * 1.02) gained = e;
+                best = Math.max(best, r);
+            }
             if (dt < 4_000_000L) reps *= 2; // intervals of a few ms: long enough to time, short enough to dodge other jobs
+            // done after 0.2 s of this thread's time with no gain over the last 0.1 s; at most 3 s of wall time
+            if ((e - t0 > 200_000_000L && e - gained > 100_000_000L) || System.nanoTime() - wall0 > 3_000_000_000L) break;
         }
         sink += a[7];
         return best * 1e9;
+    }
+
+    private static long now(java.lang.management.ThreadMXBean mx, boolean cpu) {
+        return cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime();
     }
 
     // 16 dependent FMAs per element; C2 vectorises across elements and unrolls, so lanes are independent chains
@@ -134,17 +150,49 @@ public record MachinePeak(double gflops, double gbps, String compute, String mem
         }
     }
 
-    /** Bytes/s of this thread's slice of the triad (12 bytes per element), best of several passes. */
-    private static double triadRate(float[] a, float[] b, float[] c, int lo, int hi) {
-        double best = 0;
+    /**
+     * Bytes/s of a triad over {@code n} floats per array split over {@code threads} threads that
+     * start each pass together: 12 bytes per element over the pass's wall time (first start to last
+     * end, since the threads share the memory bus), the best of up to 20 passes (at most 0.5 s once 4 ran).
+     */
+    private static double triadRate(int n, int threads) {
+        float[] a = new float[n], b = new float[n], c = new float[n];
+        java.util.Arrays.fill(b, 1f);
+        java.util.Arrays.fill(c, 2f);
+        int passes = 20;
+        long[][] start = new long[passes][threads], end = new long[passes][threads];
         long t0 = System.nanoTime();
-        for (int pass = 0; pass < 12 && (pass < 4 || System.nanoTime() - t0 < 250_000_000L); pass++) {
-            long s = System.nanoTime();
-            triad(a, b, c, 0.5f, lo, hi);
-            long dt = System.nanoTime() - s;
-            best = Math.max(best, 12.0 * (hi - lo) / dt);
+        int[] pass = {-1}; // the pass about to run, set between passes by the barrier
+        boolean[] stop = {false};
+        CyclicBarrier each = new CyclicBarrier(threads, () -> {
+            pass[0]++;
+            stop[0] = pass[0] >= passes || (pass[0] >= 4 && System.nanoTime() - t0 > 500_000_000L);
+        });
+        parallel(threads, id -> {
+            int lo = (int) ((long) n * id / threads), hi = (int) ((long) n * (id + 1) / threads);
+            while (true) {
+                try {
+                    each.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException("[peak] the triad's threads lost each other: " + e, e);
+                }
+                if (stop[0]) return 0;
+                int p = pass[0];
+                start[p][id] = System.nanoTime();
+                triad(a, b, c, 0.5f, lo, hi);
+                end[p][id] = System.nanoTime();
+            }
+        });
+        double best = 0;
+        for (int p = 0; p < passes; p++) {
+            long s = Long.MAX_VALUE, e = 0;
+            for (int t = 0; t < threads; t++) {
+                s = Math.min(s, start[p][t]);
+                e = Math.max(e, end[p][t]);
+            }
+            if (s > 0 && e > s) best = Math.max(best, 12.0 * n / (e - s));
         }
-        sink += a[lo];
+        sink += a[n / 2];
         return best * 1e9;
     }
 
