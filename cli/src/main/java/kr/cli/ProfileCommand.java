@@ -4,12 +4,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import kr.config.ConfigException;
 import kr.engine.Device;
 import kr.engine.Rng;
 import kr.engine.Tensor;
+import kr.engine.Trace;
 import kr.engine.backend.Backends;
-import kr.engine.backend.ProfileSession;
-import kr.engine.backend.Profiling;
+import kr.engine.backend.MachinePeak;
+import kr.engine.backend.Profiler;
 import kr.io.AtomicFiles;
 import kr.models.Classifier;
 import kr.nn.F;
@@ -20,13 +22,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code kr profile}: time every kernel of a training step (forward, cross-entropy, backward, SGD). */
+/**
+ * {@code kr profile}: time every kernel of training steps (forward, cross-entropy, backward, SGD)
+ * against the machine's measured peaks, per kernel, per shape and per layer, with a Chrome trace.
+ */
 @Command(name = "profile", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Profile training steps of a model on random data: a table per kernel (calls, total ms,",
-            "mean us, share of the step) and a Chrome trace (open in Perfetto or chrome://tracing).", ""},
+        description = {"Profile training steps of a model on random data. Per kernel: calls, time, achieved GFLOP/s and",
+            "GB/s, FLOP per byte, compute- or memory-bound against the measured peaks (a roofline) and the",
+            "fraction of that roof; then the slowest kernels by shape and the time per layer. --out also",
+            "writes a Chrome trace (Perfetto, chrome://tracing) with steps, forward/backward and layers.", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  kr profile --model resnet20", "  kr profile --model resnet8x4 --batch-size 64 --steps 5 --out results/profile-r8x4",
-            "  # GPU time per kernel launch (CUDA events):",
+            "  # GPU time per call and launch (CUDA events), against the device's peaks:",
             "  kr profile --model resnet20 --device cuda --out results/profile-cuda"})
 final class ProfileCommand implements Callable<Integer> {
     @ParentCommand
@@ -47,6 +54,9 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Unprofiled warm-up steps first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--top", paramLabel = "N", defaultValue = "12", description = "Kernel shapes listed (default: ${DEFAULT-VALUE}).")
+    int top;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Write profile.txt and trace.json here.")
     Path out;
 
@@ -55,6 +65,8 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (steps < 1 || warmup < 0 || batch < 1 || top < 0)
+            throw new ConfigException("[profile] --steps and --batch-size must be >= 1, --warmup and --top >= 0");
         EngineOptions.Applied e = engine.apply();
         Device device = Device.parse(engine.device == null ? "cpu" : engine.device);
         Init.manualSeed(0);
@@ -64,35 +76,60 @@ final class ProfileCommand implements Callable<Integer> {
         Tensor x = Tensor.randn(new Rng(1), batch, 3, 32, 32).to(device);
         int[] y = new int[batch];
         for (int i = 0; i < batch; i++) y[i] = i % classes;
-        for (int i = 0; i < warmup; i++) step(net, opt, x, y);
-        String table;
-        double ms;
-        try (ProfileSession p = Profiling.start(device, out != null)) { // CPU: a proxy backend; cuda: CUDA events per launch
+        double unprofiled = Double.NaN;
+        for (int i = 0; i < warmup; i++) {
             long t0 = System.nanoTime();
-            for (int i = 0; i < steps; i++) step(net, opt, x, y);
-            p.synchronize(); // device kernels run asynchronously
-            ms = (System.nanoTime() - t0) / 1e6 / steps;
-            p.close();
-            table = p.table();
-            if (out != null) {
-                Files.createDirectories(out);
-                p.writeChromeTrace(out.resolve("trace.json"));
+            step(net, opt, x, y, i).item(); // reading the loss waits for a device
+            double ms = (System.nanoTime() - t0) / 1e6;
+            if (!(ms >= unprofiled)) unprofiled = ms;
+        }
+        Profiler p = Profiler.start(device, out != null); // a proxy around the backend; on cuda its times are CUDA events
+        double ms, fastest = Double.POSITIVE_INFINITY;
+        try {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                long s = System.nanoTime();
+                step(net, opt, x, y, warmup + i);
+                // a device step is only queued here; its time is the mean below
+                if (device.kind() == Device.Kind.CPU) fastest = Math.min(fastest, (System.nanoTime() - s) / 1e6);
             }
+            p.synchronize();
+            ms = (System.nanoTime() - t0) / 1e6 / steps;
+        } finally {
+            p.close();
         }
         String backend = device.kind() == Device.Kind.CPU ? e.backend() + ", " + e.threads() + " thread(s)" : device + " " + Backends.of(device);
-        String head = String.format(Locale.ROOT, "%s, batch %d, %d step(s) after %d warm-up, backend %s: %.1f ms per step (profiled)%n",
-                model, batch, steps, warmup, backend, ms);
-        main.out.print(head + table);
+        String machine = device.kind() == Device.Kind.CPU
+                ? String.format(Locale.ROOT, "machine: %s, %d compute thread(s), %s; JDK %s%n", MachinePeak.cpuModel(), e.threads(),
+                        MachinePeak.vectorBits().isEmpty() ? "no Vector API" : MachinePeak.vectorBits(), Runtime.version())
+                : String.format(Locale.ROOT, "machine: %s; host %s; JDK %s%n", Backends.of(device), MachinePeak.cpuModel(), Runtime.version());
+        String report = String.format(Locale.ROOT, "%s, batch %d, %d step(s) after %d warm-up, backend %s: %.1f ms per step profiled (mean)%s%s%n", model, batch,
+                steps, warmup, backend, ms, Double.isInfinite(fastest) ? "" : String.format(Locale.ROOT, ", fastest %.1f ms", fastest),
+                Double.isNaN(unprofiled) ? "" : String.format(Locale.ROOT, "; fastest unprofiled warm-up step %.1f ms", unprofiled))
+                + machine + p.peakSummary() + "\n" + p.table() + "\n" + p.shapeTable(top) + "\n" + p.layerTable();
+        main.out.print(report);
         if (out != null) {
-            AtomicFiles.writeString(out.resolve("profile.txt"), head + table);
+            Files.createDirectories(out);
+            AtomicFiles.writeString(out.resolve("profile.txt"), report);
+            p.writeChromeTrace(out.resolve("trace.json"));
             main.out.println("wrote " + out.resolve("profile.txt") + " and " + out.resolve("trace.json"));
         }
         return Main.OK;
     }
 
-    private static void step(Classifier net, SGD opt, Tensor x, int[] y) {
-        opt.zeroGrad();
-        F.crossEntropy(net.forward(x), y).backward();
-        opt.step();
+    /** One training step, its phases named for the trace (autograd names "backward" itself). */
+    private static Tensor step(Classifier net, SGD opt, Tensor x, int[] y, int n) {
+        try (var s = Trace.step(n)) {
+            Tensor loss;
+            try (var f = Trace.phase("forward")) {
+                loss = F.crossEntropy(net.forward(x), y);
+            }
+            loss.backward();
+            try (var o = Trace.phase("optimizer")) {
+                opt.step();
+                opt.zeroGrad();
+            }
+            return loss;
+        }
     }
 }

@@ -104,7 +104,7 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--gpus", paramLabel = "N", description = "--slurm: GPUs per run (--gres=gpu:N); add --device cuda to train on them.")
     Integer gpus;
 
-    @Option(names = "--max-running", paramLabel = "K", description = "--slurm: at most K runs at once (--array=...%K).")
+    @Option(names = "--max-running", paramLabel = "K", description = "--slurm: at most K runs at once (--array=...%%K).")
     Integer maxRunning;
 
     @Option(names = "--sbatch-arg", paramLabel = "ARG", description = "--slurm: one more #SBATCH line, e.g. --sbatch-arg=--qos=long (repeatable).")

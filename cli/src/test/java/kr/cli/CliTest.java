@@ -229,4 +229,22 @@ class CliTest {
         assertTrue(r.out.contains("## Paired differences") && r.out.contains("95% CI") && r.out.contains("| democnn | kr-zero | scratch | 2 |"), r.out);
         assertTrue(Files.readString(tmp.resolve("grid-out").resolve("summary.json")).contains("\"ci95_low\""));
     }
+
+    @Test
+    void profileShowsTheRooflineColumnsPerKernelAndATraceWithStepsPhasesAndLayers() throws IOException {
+        Path out = tmp.resolve("profile");
+        Run r = kr("profile", "--model", "resnet8", "--batch-size", "2", "--steps", "2", "--warmup", "0", "--out", out.toString());
+        assertEquals(0, r.code, r.err);
+        for (String s : new String[] {"peak: ", "GFLOP/s", "GB/s", "FLOP/B", "bound", "%peak", "share", "machine: ", "ridge"})
+            assertTrue(r.out.contains(s), s + " missing in\n" + r.out);
+        assertTrue(r.out.matches("(?s).*\nconv2dBackwardWeight +18 .* (compute|memory) +[0-9.]+% .*"), r.out);
+        assertTrue(r.out.contains("conv2d [2,16,32,32] [16,16,3,3] s1 p1 -> [2,16,32,32]"), "per-shape table:\n" + r.out);
+        assertTrue(r.out.matches("(?s).*\nlayer +forward ms +backward ms .*\nlayer1\\.0\\.conv1 .*"), "per-layer table:\n" + r.out);
+        assertEquals(r.out.substring(0, r.out.indexOf("wrote ")), Files.readString(out.resolve("profile.txt")));
+        String trace = Files.readString(out.resolve("trace.json"));
+        Json.parse(trace);
+        for (String name : new String[] {"step 0", "step 1", "forward", "backward", "optimizer", "layer1.0", "layer1.0.conv1", "conv2dBackwardInput"})
+            assertTrue(trace.contains("\"name\":\"" + name + "\""), name + " not in the trace");
+        assertTrue(trace.contains("\"layer\":\"layer1.0.conv1\",\"phase\":\"backward\",\"vjp of\":\"conv2d\""), "kernels carry layer and phase");
+    }
 }

@@ -37,6 +37,16 @@ public final class Autograd {
     }
 
     static void backward(Tensor root, Tensor seed, boolean retainGraph) {
+        if (!Trace.recording()) {
+            walk(root, seed, retainGraph, false);
+            return;
+        }
+        try (var phase = Trace.phase("backward")) { // the seed and the walk count as backward too
+            walk(root, seed, retainGraph, true);
+        }
+    }
+
+    private static void walk(Tensor root, Tensor seed, boolean retainGraph, boolean tracing) {
         if (!root.requiresGrad())
             throw new IllegalStateException("[backward] tensor " + Shapes.str(root.shape())
                     + " does not require grad and has no graph; did you call requiresGrad(true) on the parameters?");
@@ -56,12 +66,21 @@ public final class Autograd {
         if (root.node() == null) leaves.add(root);
         int[] depth = IN_BACKWARD.get();
         depth[0]++;
+        Trace.Scope layer = null; // consecutive nodes of one layer share a scope, so the trace shows the layer once
         try (var ng = Grad.noGrad()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Node node = order.get(i);
                 Tensor out = node.outputRef;
                 Tensor g = grads.remove(out);
                 if (g == null) continue;
+                if (tracing) {
+                    if (layer != null && !layer.name().equals(node.layer)) {
+                        layer.close();
+                        layer = null;
+                    }
+                    if (layer == null && node.layer != null) layer = Trace.layer(node.layer);
+                    Trace.op(node.opName);
+                }
                 g = out.runHooks(g);
                 if (out.retainsGrad()) out.accumulateGrad(g);
                 Tensor[] in = node.inputs;
@@ -88,12 +107,15 @@ public final class Autograd {
                     node.outputRef = null;
                 }
             }
+            if (layer != null) layer.close();
+            Trace.op(null);
             for (Tensor leaf : leaves) {
                 Tensor g = grads.get(leaf);
                 if (g == null) continue;
                 leaf.accumulateGrad(leaf.runHooks(g));
             }
         } finally {
+            if (tracing) Trace.op(null);
             depth[0]--;
         }
     }

@@ -42,7 +42,9 @@ public final class Activations {
 
         @Override
         public Tensor forward(Tensor x) {
-            return f.apply(x);
+            try (var s = traced()) {
+                return f.apply(x);
+            }
         }
 
         @Override

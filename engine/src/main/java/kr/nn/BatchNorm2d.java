@@ -28,11 +28,13 @@ public class BatchNorm2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (isTraining()) {
-            try (var ng = kr.engine.Grad.noGrad()) {
-                kr.engine.backend.Backends.of(numBatchesTracked.device()).addInto(numBatchesTracked, numBatchesTracked.like(1.0), 1.0);
+        try (var s = traced()) {
+            if (isTraining()) {
+                try (var ng = kr.engine.Grad.noGrad()) {
+                    kr.engine.backend.Backends.of(numBatchesTracked.device()).addInto(numBatchesTracked, numBatchesTracked.like(1.0), 1.0);
+                }
             }
+            return F.batchNorm(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
         }
-        return F.batchNorm(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
     }
 }

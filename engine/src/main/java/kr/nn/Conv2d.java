@@ -28,6 +28,8 @@ public class Conv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        return F.conv2d(x, weight, bias, params);
+        try (var s = traced()) {
+            return F.conv2d(x, weight, bias, params);
+        }
     }
 }

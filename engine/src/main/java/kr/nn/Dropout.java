@@ -20,6 +20,8 @@ public class Dropout extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        return F.dropout(x, p, isTraining(), rng);
+        try (var s = traced()) {
+            return F.dropout(x, p, isTraining(), rng);
+        }
     }
 }

@@ -18,6 +18,8 @@ public class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        return F.linear(x, weight, bias);
+        try (var s = traced()) {
+            return F.linear(x, weight, bias);
+        }
     }
 }

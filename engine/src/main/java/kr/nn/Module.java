@@ -8,6 +8,7 @@ import kr.engine.Device;
 import kr.engine.Grad;
 import kr.engine.Shapes;
 import kr.engine.Tensor;
+import kr.engine.Trace;
 import kr.engine.backend.Backends;
 
 /**
@@ -29,6 +30,8 @@ public abstract class Module {
     private final java.util.Set<String> optional = new java.util.HashSet<>();
     private final java.util.Set<Tensor> hostResident = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private boolean training = true;
+    private Module parent; // the module this one was first registered in, for its path in traces
+    private String localName;
 
     public abstract Tensor forward(Tensor x);
 
@@ -76,7 +79,47 @@ public abstract class Module {
     public <M extends Module> M register(String name, M m) {
         checkName(name);
         children.put(name, m);
+        Module child = m; // private fields are not reachable through the type variable
+        if (child.parent == null && child != this) {
+            child.parent = this;
+            child.localName = name;
+        }
         return m;
+    }
+
+    /**
+     * This module's dotted path from the outermost module it was registered under
+     * ({@code layer1.0.conv1}, as {@link #namedModules} names it there), or null for that outermost
+     * module. A module registered in several parents keeps the first one.
+     */
+    public String path() {
+        if (parent == null) return null;
+        String up = parent.path();
+        return up == null ? localName : up + "." + localName;
+    }
+
+    /** Every sub-module by its dotted path, depth first in registration order (this module itself not included). */
+    public Map<String, Module> namedModules() {
+        Map<String, Module> r = new LinkedHashMap<>();
+        collectModules("", r);
+        return r;
+    }
+
+    private void collectModules(String prefix, Map<String, Module> out) {
+        children.forEach((k, m) -> {
+            out.put(prefix + k, m);
+            m.collectModules(prefix + k + ".", out);
+        });
+    }
+
+    /**
+     * Opens this module's scope for a profiler's trace (kernels run inside are attributed to its
+     * {@link #path}); a no-op when nothing records. Layers wrap their forward in it:
+     *
+     * <pre>{@code public Tensor forward(Tensor x) { try (var s = traced()) { return fc2.forward(fc1.forward(x).relu()); } } }</pre>
+     */
+    protected final Trace.Scope traced() {
+        return Trace.recording() ? Trace.layer(path()) : Trace.layer(null);
     }
 
     private void checkName(String name) {

@@ -28,7 +28,9 @@ public class Sequential extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        for (Module m : layers) x = m.forward(x);
-        return x;
+        try (var s = traced()) {
+            for (Module m : layers) x = m.forward(x);
+            return x;
+        }
     }
 }

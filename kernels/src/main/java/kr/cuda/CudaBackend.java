@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.logging.Logger;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 import kr.cuda.Launcher.Args;
@@ -17,9 +18,10 @@ import kr.engine.Shapes;
 import kr.engine.Tensor;
 import kr.engine.backend.Backend;
 import kr.engine.backend.Backends;
+import kr.engine.backend.DeviceClock;
 import kr.engine.backend.DeviceProfiler;
+import kr.engine.backend.MachinePeak;
 import kr.engine.backend.KrKernels;
-import kr.engine.backend.ProfileSession;
 import kr.engine.backend.StepCapture;
 import kr.engine.backend.BinaryOp;
 import kr.engine.backend.CompareOp;
@@ -148,10 +150,66 @@ public final class CudaBackend implements Backend, KrKernels, DeviceProfiler, Au
         return Backend.super.extension(type);
     }
 
-    /** GPU time per launch from CUDA events ({@link CudaProfiler}). */
+    /** GPU time from CUDA events on this backend's stream ({@link CudaProfiler}), for the engine's profiler. */
     @Override
-    public ProfileSession startProfile(boolean trace) {
-        return CudaProfiler.start(this, trace);
+    public DeviceClock startClock() {
+        return CudaProfiler.start(this);
+    }
+
+    private volatile MachinePeak peak;
+
+    /**
+     * float32 peak from the driver's attributes (SMs x clock x FP32 lanes per SM x 2; TF32 tensor
+     * cores go beyond it), memory bandwidth measured with a device-to-device copy of 256 MiB
+     * (read plus write, best of 5). Measured once per backend.
+     */
+    @Override
+    public MachinePeak peak() {
+        MachinePeak p = peak;
+        if (p == null) peak = p = measurePeak();
+        return p;
+    }
+
+    private MachinePeak measurePeak() {
+        int khz = ctx.attributeOrMissing(jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
+        int cc = ctx.computeCapability();
+        // FP32 lanes per SM: 64 on Turing (sm_75) and A100 (sm_80); 128 on GA10x, Ada, Hopper and Blackwell (kr's PTX starts at sm_75)
+        int lanes = cc == 75 || cc == 80 ? 64 : 128;
+        double gflops = khz > 0 ? 2.0 * ctx.multiprocessors() * lanes * khz * 1e3 / 1e9 : Double.NaN;
+        long bytes = 256L << 20;
+        double gbps = Double.NaN;
+        CUdeviceptr a = new CUdeviceptr(), b = new CUdeviceptr();
+        CUevent s = new CUevent(), e = new CUevent();
+        ctx.makeCurrent();
+        ctx.synchronize("peak");
+        try {
+            check("peak", "cuMemAlloc", JCudaDriver.cuMemAlloc(a, bytes));
+            check("peak", "cuMemAlloc", JCudaDriver.cuMemAlloc(b, bytes));
+            check("peak", "cuEventCreate", JCudaDriver.cuEventCreate(s, 0));
+            check("peak", "cuEventCreate", JCudaDriver.cuEventCreate(e, 0));
+            float[] ms = new float[1];
+            double best = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < 6; i++) { // the first copy warms up, the best of the others counts
+                check("peak", "cuEventRecord", JCudaDriver.cuEventRecord(s, ctx.stream()));
+                check("peak", "cuMemcpyDtoDAsync", JCudaDriver.cuMemcpyDtoDAsync(b, a, bytes, ctx.stream()));
+                check("peak", "cuEventRecord", JCudaDriver.cuEventRecord(e, ctx.stream()));
+                check("peak", "cuEventSynchronize", JCudaDriver.cuEventSynchronize(e));
+                check("peak", "cuEventElapsedTime", JCudaDriver.cuEventElapsedTime(ms, s, e));
+                if (i > 0) best = Math.min(best, ms[0]);
+            }
+            gbps = 2.0 * bytes / (best * 1e-3) / 1e9;
+        } catch (CudaException ex) { // no room for two copies of 256 MiB: the bandwidth stays unknown
+            LOG.warning("[cuda] memory bandwidth not measured: " + ex.getMessage());
+        } finally {
+            JCudaDriver.cuMemFree(a);
+            JCudaDriver.cuMemFree(b);
+            JCudaDriver.cuEventDestroy(s);
+            JCudaDriver.cuEventDestroy(e);
+        }
+        return new MachinePeak(gflops, gbps,
+                String.format(java.util.Locale.ROOT, "nominal: %d SMs x %.2f GHz x %d FP32 lanes x 2%s", ctx.multiprocessors(), khz / 1e6, lanes,
+                        tf32() ? "; TF32 tensor cores are faster" : ""),
+                "measured: device-to-device copy of 256 MiB, read + write");
     }
 
     /** Waits until every queued kernel has finished. */

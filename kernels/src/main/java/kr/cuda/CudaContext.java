@@ -63,6 +63,12 @@ public final class CudaContext implements AutoCloseable {
         return v[0];
     }
 
+    /** Device attribute {@code a} (a {@code CUdevice_attribute}), or -1 where this driver does not report it. */
+    int attributeOrMissing(int a) {
+        int[] v = new int[1];
+        return JCudaDriver.cuDeviceGetAttribute(v, a, device) == jcuda.driver.CUresult.CUDA_SUCCESS ? v[0] : -1;
+    }
+
     /** Makes this context current on the calling thread (once per thread). */
     public void makeCurrent() {
         if (closed) throw new CudaException("[cuda] the context of cuda:" + ordinal + " was closed");

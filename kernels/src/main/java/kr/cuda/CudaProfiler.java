@@ -2,67 +2,62 @@ package kr.cuda;
 
 import static kr.cuda.Launcher.check;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import jcuda.driver.CUevent;
 import jcuda.driver.JCudaDriver;
-import kr.engine.backend.ProfileSession;
-import kr.io.AtomicFiles;
+import kr.engine.backend.DeviceClock;
 
 /**
- * Times every kernel a {@link CudaBackend} launches with CUDA events (GPU time, not host time):
- * a per-kernel table (calls, total ms, mean us, share of the wall time) and a Chrome trace whose
- * timestamps are GPU times from the session's start. The CPU's {@link kr.engine.backend.Profiler}
- * wraps CPU backends only; {@link kr.engine.backend.Profiling} picks the right one for a device.
+ * The {@link DeviceClock} of a {@link CudaBackend}: each mark is a CUDA event recorded on the
+ * backend's stream, so the engine's {@link kr.engine.backend.Profiler} times every backend call
+ * (and trace scope) in GPU time; while it runs the {@link Launcher} also brackets each launch with
+ * two marks and its kernel's name, so the trace shows which kernel variant ran. Nothing is timed
+ * while a CUDA graph is being captured (a captured launch is timed by its replays, not here).
  *
- * <pre>{@code try (CudaProfiler p = CudaProfiler.start(backend, true)) { step(); p.close(); System.out.print(p.table()); } }</pre>
+ * <pre>{@code try (Profiler p = Profiler.start(Device.cuda(0), true)) { step(); p.close(); System.out.print(p.table()); } }</pre>
  */
-public final class CudaProfiler implements ProfileSession {
-    private record Mark(String key, CUevent start, CUevent end) {}
-
-    private record Span(String key, double startUs, double durUs) {}
-
+public final class CudaProfiler implements DeviceClock {
     private final CudaBackend backend;
-    private final boolean trace;
     private final CUevent origin = new CUevent();
-    private final List<Mark> marks = new ArrayList<>();
-    private final List<Span> spans = new ArrayList<>();
-    private long wallStart;
-    private long wallNanos = -1;
+    private final List<CUevent> marks = new ArrayList<>();
+    private final List<Launch> launches = new ArrayList<>();
+    private boolean stopped;
 
-    private CudaProfiler(CudaBackend backend, boolean trace) {
+    private CudaProfiler(CudaBackend backend) {
         this.backend = backend;
-        this.trace = trace;
-        backend.synchronize(); // work queued before the session is not its wall time
+        backend.synchronize(); // work queued before the clock starts is not its time
         check("profile", "cuEventCreate", JCudaDriver.cuEventCreate(origin, 0));
         check("profile", "cuEventRecord", JCudaDriver.cuEventRecord(origin, backend.context().stream()));
         backend.launcher().profiler(this);
-        wallStart = System.nanoTime();
     }
 
-    /** Starts timing every launch of {@code backend} until {@link #close()}. */
-    public static CudaProfiler start(CudaBackend backend, boolean trace) {
-        return new CudaProfiler(backend, trace);
+    /** Starts a clock on {@code backend}'s stream; stop it with {@link #stop()}. */
+    public static CudaProfiler start(CudaBackend backend) {
+        return new CudaProfiler(backend);
     }
 
+    @Override
+    public synchronized int mark() {
+        if (stopped || backend.context().capturing()) return -1;
+        CUevent e = new CUevent();
+        check("profile", "cuEventCreate", JCudaDriver.cuEventCreate(e, 0));
+        check("profile", "cuEventRecord", JCudaDriver.cuEventRecord(e, backend.context().stream()));
+        marks.add(e);
+        return marks.size() - 1;
+    }
+
+    /** Called by the launcher before a launch: the start mark of {@code kernel}. */
     synchronized Object before(String op, String kernel) {
-        CUevent s = new CUevent(), e = new CUevent();
-        check(op, "cuEventCreate", JCudaDriver.cuEventCreate(s, 0));
-        check(op, "cuEventCreate", JCudaDriver.cuEventCreate(e, 0));
-        check(op, "cuEventRecord", JCudaDriver.cuEventRecord(s, backend.context().stream()));
-        Mark m = new Mark(op + " [" + kernel + "]", s, e);
-        marks.add(m);
-        return m;
+        return new Object[] {op, kernel, mark()};
     }
 
-    synchronized void after(Object mark) {
-        Mark m = (Mark) mark;
-        check("profile", "cuEventRecord", JCudaDriver.cuEventRecord(m.end(), backend.context().stream()));
+    /** Called by the launcher after the launch was queued. */
+    synchronized void after(Object token) {
+        Object[] t = (Object[]) token;
+        int start = (int) t[2], end = mark();
+        if (start >= 0 && end >= 0) launches.add(new Launch((String) t[0], (String) t[1], start, end));
     }
 
     @Override
@@ -70,72 +65,23 @@ public final class CudaProfiler implements ProfileSession {
         backend.synchronize();
     }
 
-    /** Stops timing: waits for the device, resolves every event into a span and frees the events. */
+    /** Stops: detaches from the launcher, waits for the device, reads every mark and frees the events. */
     @Override
-    public synchronized void close() {
-        if (wallNanos >= 0) return;
+    public synchronized Times stop() {
+        if (stopped) throw new IllegalStateException("[profile] the CUDA clock was already stopped");
+        stopped = true;
         backend.launcher().profiler(null);
         backend.synchronize();
-        wallNanos = System.nanoTime() - wallStart;
+        double[] us = new double[marks.size()];
+        Arrays.fill(us, Double.NaN);
         float[] ms = new float[1];
-        for (Mark m : marks) {
-            check("profile", "cuEventElapsedTime", JCudaDriver.cuEventElapsedTime(ms, m.start(), m.end()));
-            float dur = ms[0];
-            check("profile", "cuEventElapsedTime", JCudaDriver.cuEventElapsedTime(ms, origin, m.start()));
-            spans.add(new Span(m.key(), ms[0] * 1e3, dur * 1e3));
-            JCudaDriver.cuEventDestroy(m.start());
-            JCudaDriver.cuEventDestroy(m.end());
+        for (int i = 0; i < marks.size(); i++) {
+            CUevent e = marks.get(i);
+            if (JCudaDriver.cuEventElapsedTime(ms, origin, e) == jcuda.driver.CUresult.CUDA_SUCCESS) us[i] = ms[0] * 1e3;
+            JCudaDriver.cuEventDestroy(e);
         }
         marks.clear();
         JCudaDriver.cuEventDestroy(origin);
-    }
-
-    private void requireClosed() {
-        if (wallNanos < 0) throw new IllegalStateException("[profile] close the CUDA profiler before reading it (it synchronises the device)");
-    }
-
-    /** Kernels by total GPU time: key, calls, total ms, mean us. */
-    public synchronized List<Object[]> rows() {
-        requireClosed();
-        Map<String, double[]> agg = new LinkedHashMap<>();
-        for (Span s : spans) {
-            double[] a = agg.computeIfAbsent(s.key(), k -> new double[2]);
-            a[0]++;
-            a[1] += s.durUs();
-        }
-        List<Object[]> r = new ArrayList<>();
-        agg.forEach((k, a) -> r.add(new Object[] {k, (long) a[0], a[1] / 1e3, a[1] / a[0]}));
-        r.sort((x, y) -> Double.compare((double) y[2], (double) x[2]));
-        return r;
-    }
-
-    @Override
-    public synchronized String table() {
-        requireClosed();
-        double wall = wallNanos / 1e6, kernels = 0;
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-58s %8s %11s %11s %7s%n", "kernel (GPU time, CUDA events)", "calls", "total ms", "mean us", "share"));
-        for (Object[] r : rows()) {
-            double total = (double) r[2];
-            kernels += total;
-            sb.append(String.format(Locale.ROOT, "%-58s %8d %11.3f %11.1f %6.1f%%%n", r[0], (long) r[1], total, (double) r[3], 100 * total / wall));
-        }
-        sb.append(String.format(Locale.ROOT, "%-58s %8s %11.1f %11s %6.1f%%%n", "(GPU idle or busy outside kr's kernels: launches, copies, Java)", "", wall - kernels, "",
-                100 * (wall - kernels) / wall));
-        sb.append(String.format(Locale.ROOT, "%-58s %8s %11.1f%n", "wall", "", wall));
-        return sb.toString();
-    }
-
-    @Override
-    public synchronized void writeChromeTrace(Path file) throws IOException {
-        requireClosed();
-        StringBuilder sb = new StringBuilder("{\"traceEvents\":[\n");
-        List<Span> shown = trace ? spans : List.of();
-        for (int i = 0; i < shown.size(); i++) {
-            Span s = shown.get(i);
-            sb.append(String.format(Locale.ROOT, "{\"name\":\"%s\",\"cat\":\"cuda\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":1}%s%n",
-                    s.key().replace("\"", "'"), s.startUs(), s.durUs(), i + 1 < shown.size() ? "," : ""));
-        }
-        sb.append("],\"displayTimeUnit\":\"ms\"}\n");
-        AtomicFiles.writeString(file, sb.toString());
+        return new Times(us, List.copyOf(launches));
     }
 }

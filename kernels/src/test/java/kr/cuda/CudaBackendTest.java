@@ -14,9 +14,13 @@ import kr.engine.DType;
 import kr.engine.Device;
 import kr.engine.Rng;
 import kr.engine.Tensor;
+import kr.io.Json;
 import kr.engine.backend.Backend;
 import kr.engine.backend.Backends;
+import kr.engine.Trace;
 import kr.engine.backend.Conv2dParams;
+import kr.engine.backend.MachinePeak;
+import kr.engine.backend.Profiler;
 import kr.engine.backend.Tolerances;
 import kr.engine.backend.UnaryOp;
 import org.junit.jupiter.api.Test;
@@ -171,20 +175,30 @@ class CudaBackendTest {
     }
 
     @Test
-    void theProfilerTimesEveryLaunch(@TempDir Path dir) throws Exception {
+    void theProfilerTimesEveryCallAndLaunchInGpuTime(@TempDir Path dir) throws Exception {
         CudaBackend be = Gpu.backend();
         Tensor x = Tensor.randn(new Rng(1), 256, 256).to(CUDA);
-        CudaProfiler p = CudaProfiler.start(be, true);
-        Tensor y = x.exp().matmul(x).relu().sum();
-        p.close();
+        Tensor y;
+        Profiler p = Profiler.start(CUDA, true);
+        try (var step = Trace.step(0); var layer = Trace.layer("mlp")) {
+            y = x.exp().matmul(x).relu().sum();
+        } finally {
+            p.close();
+        }
         assertTrue(Double.isFinite(y.item()));
         String t = p.table();
-        for (String k : new String[] {"unary.exp [unary_f32]", "matmul [gemm_", "unary.relu [unary_f32]", "reduce.sum [reduce_"})
-            assertTrue(t.contains(k), "no row for " + k + " in\n" + t);
+        for (String k : new String[] {"unary.exp", "matmul", "unary.relu", "reduce.sum"}) assertTrue(t.contains(k), "no row for " + k + " in\n" + t);
+        Profiler.Row mm = p.rows().stream().filter(r -> r.kernel().equals("matmul")).findFirst().orElseThrow();
+        assertEquals(2.0 * 256 * 256 * 256, mm.flops());
+        assertTrue(mm.totalMs() > 0 && mm.gflops() > 0, t);
+        MachinePeak peak = p.peak();
+        assertTrue(peak.gflops() > 1000 && peak.gbps() > 100, peak.toString());
         p.writeChromeTrace(dir.resolve("trace.json"));
         String json = Files.readString(dir.resolve("trace.json"));
-        assertTrue(json.startsWith("{\"traceEvents\":[") && json.contains("\"name\":\"unary.exp [unary_f32]\""), json);
-        System.out.print(t);
+        Json.parse(json);
+        assertTrue(json.contains("\"name\":\"unary.exp\"") && json.contains("\"cat\":\"launch\"") && json.contains("\"name\":\"step 0\"")
+                && json.contains("\"layer\":\"mlp\""), json);
+        System.out.print(p.peakSummary() + t);
         assertFalse(be.toString().isEmpty());
     }
 }

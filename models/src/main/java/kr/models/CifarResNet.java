@@ -46,10 +46,12 @@ public final class CifarResNet extends CifarNet {
 
         /** {post-ReLU output, pre-ReLU sum}. */
         Tensor[] forwardBoth(Tensor x) {
-            Tensor out = bn1.forward(conv1.forward(x)).relu();
-            out = bn2.forward(conv2.forward(out));
-            Tensor pre = out.add(downsample == null ? x : downsample.forward(x));
-            return new Tensor[] {pre.relu(), pre};
+            try (var s = traced()) {
+                Tensor out = bn1.forward(conv1.forward(x)).relu();
+                out = bn2.forward(conv2.forward(out));
+                Tensor pre = out.add(downsample == null ? x : downsample.forward(x));
+                return new Tensor[] {pre.relu(), pre};
+            }
         }
 
         @Override

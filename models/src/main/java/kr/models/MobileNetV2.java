@@ -44,8 +44,10 @@ public final class MobileNetV2 extends CifarNet {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor y = conv.forward(x);
-            return residual ? x.add(y) : y;
+            try (var s = traced()) {
+                Tensor y = conv.forward(x);
+                return residual ? x.add(y) : y;
+            }
         }
     }
 

@@ -36,9 +36,11 @@ public final class WideResNet extends CifarNet {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor act = bn1.forward(x).relu();
-            Tensor out = conv2.forward(bn2.forward(conv1.forward(act)).relu());
-            return (convShortcut == null ? x : convShortcut.forward(act)).add(out);
+            try (var s = traced()) {
+                Tensor act = bn1.forward(x).relu();
+                Tensor out = conv2.forward(bn2.forward(conv1.forward(act)).relu());
+                return (convShortcut == null ? x : convShortcut.forward(act)).add(out);
+            }
         }
     }
 
@@ -60,7 +62,9 @@ public final class WideResNet extends CifarNet {
 
         @Override
         public Tensor forward(Tensor x) {
-            return layer.forward(x);
+            try (var s = traced()) {
+                return layer.forward(x);
+            }
         }
     }
 

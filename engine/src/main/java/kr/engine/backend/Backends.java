@@ -27,6 +27,10 @@ public final class Backends {
     private static final Map<String, Backend> CPU_BACKENDS = new HashMap<>();
     private static final Map<Device, Backend> DEVICE_BACKENDS = new HashMap<>();
     private static final ThreadLocal<Backend> CPU_OVERRIDE = new ThreadLocal<>();
+    // a device backend replaced on one thread (a profiler's proxy); one at a time per thread
+    private static final ThreadLocal<Backend> DEVICE_OVERRIDE = new ThreadLocal<>();
+    private static final ThreadLocal<Device> DEVICE_OVERRIDE_OF = new ThreadLocal<>();
+    private static volatile int deviceOverrides; // threads with a device override; 0 keeps of() free of thread-local reads
     private static volatile Backend defaultCpu;
     private static volatile EngineConfig config = EngineConfig.fromSystemProperties();
 
@@ -73,6 +77,7 @@ public final class Backends {
             Backend o = CPU_OVERRIDE.get();
             return o != null ? o : defaultCpu();
         }
+        if (deviceOverrides != 0 && device.equals(DEVICE_OVERRIDE_OF.get())) return DEVICE_OVERRIDE.get();
         synchronized (DEVICE_BACKENDS) {
             Backend b = DEVICE_BACKENDS.get(device);
             if (b == null) {
@@ -114,11 +119,38 @@ public final class Backends {
         return () -> CPU_OVERRIDE.set(prev);
     }
 
-    /** Makes {@code backend} the CPU backend of this thread until the scope closes (profilers wrap one this way). */
+    /**
+     * Makes {@code backend} the backend of its device on this thread until the scope closes
+     * (profilers wrap one this way). On a device other than the CPU one override per thread at a time.
+     */
     public static Scope use(Backend backend) {
-        Backend prev = CPU_OVERRIDE.get();
-        CPU_OVERRIDE.set(backend);
-        return () -> CPU_OVERRIDE.set(prev);
+        Device d = backend.device();
+        if (d.kind() == Device.Kind.CPU) {
+            Backend prev = CPU_OVERRIDE.get();
+            CPU_OVERRIDE.set(backend);
+            return () -> CPU_OVERRIDE.set(prev);
+        }
+        if (DEVICE_OVERRIDE_OF.get() != null)
+            throw new IllegalStateException("[backend] this thread already overrides the backend of " + DEVICE_OVERRIDE_OF.get() + "; close that scope first");
+        DEVICE_OVERRIDE.set(backend);
+        DEVICE_OVERRIDE_OF.set(d);
+        synchronized (Backends.class) {
+            deviceOverrides++;
+        }
+        return new Scope() {
+            private boolean closed;
+
+            @Override
+            public void close() {
+                if (closed) return;
+                closed = true;
+                DEVICE_OVERRIDE.remove();
+                DEVICE_OVERRIDE_OF.remove();
+                synchronized (Backends.class) {
+                    deviceOverrides--;
+                }
+            }
+        };
     }
 
     public static Backend defaultCpu() {

@@ -1,0 +1,241 @@
+package kr.engine.backend;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CyclicBarrier;
+
+/**
+ * What a machine can do at best, the roof a profiler compares kernels with: float32 FLOP/s and
+ * memory bytes/s. For the CPU both are measured, once per JVM and thread count, in about half a
+ * second (up to a few seconds on a busy machine): a loop of 16 chained FMAs over an L1-resident
+ * array (C2 vectorises it to the widest FMA the CPU has, so independent lanes keep the FMA units
+ * busy) on every compute thread at once, each timed by its own CPU time, and a STREAM triad
+ * {@code a = b + s*c} over arrays twice the size of the last-level cache, the threads starting each
+ * pass together. The best interval and pass count, so on a shared machine the figures say what the
+ * hardware gives when not disturbed (while the kernels a profile times may be disturbed).
+ *
+ * <pre>{@code
+ * MachinePeak p = MachinePeak.cpu(Backends.config().threads());
+ * String bound = intensity < p.ridge() ? "memory" : "compute";
+ * }</pre>
+ *
+ * @param gflops float32 GFLOP/s (a multiply-add counts two)
+ * @param gbps memory bandwidth in GB/s (10^9 bytes)
+ * @param compute how the compute figure was obtained
+ * @param memory how the bandwidth figure was obtained
+ */
+public record MachinePeak(double gflops, double gbps, String compute, String memory) {
+    private static final Object LOCK = new Object();
+    private static final java.util.Map<Integer, MachinePeak> CPU = new java.util.HashMap<>();
+    private static volatile float sink; // keeps the benchmark loops' results alive
+
+    /** FLOPs per byte where the roofs meet: kernels below it are memory-bound, above it compute-bound. */
+    public double ridge() {
+        return gbps > 0 ? gflops / gbps : Double.POSITIVE_INFINITY;
+    }
+
+    /** The best attainable GFLOP/s at arithmetic intensity {@code flopsPerByte}. */
+    public double attainable(double flopsPerByte) {
+        return Math.min(gflops, flopsPerByte * gbps);
+    }
+
+    /** The CPU's peaks on {@code threads} threads, measured on first use (about 0.5 s) and remembered for the JVM. */
+    public static MachinePeak cpu(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("[peak] threads must be >= 1, got " + threads);
+        synchronized (LOCK) {
+            MachinePeak p = CPU.get(threads);
+            if (p == null) {
+                p = measureCpu(threads);
+                CPU.put(threads, p);
+            }
+            return p;
+        }
+    }
+
+    private static MachinePeak measureCpu(int threads) {
+        double flops = 0;
+        for (double r : parallel(threads, id -> fmaRate())) flops += r;
+        long llc = lastLevelCache();
+        int n = (int) Math.min(1 << 26, Math.max(1 << 22, llc / 2)); // floats per array: twice the LLC in bytes, at least 16 MiB
+        n = (int) Math.min(n, Runtime.getRuntime().maxMemory() / 4 / 12); // three arrays in a quarter of the heap
+        double bytes = triadRate(n, threads);
+        String width = vectorBits();
+        return new MachinePeak(flops / 1e9, bytes / 1e9,
+                String.format(Locale.ROOT, "measured: chained FMAs on %d thread(s)%s", threads, width.isEmpty() ? "" : ", " + width),
+                String.format(Locale.ROOT, "measured: STREAM triad, 3 x %d MiB, %d thread(s)", 4L * n >> 20, threads));
+    }
+
+    /** Runs {@code body} on {@code threads} threads started together; returns what each returned. */
+    private static double[] parallel(int threads, java.util.function.IntToDoubleFunction body) {
+        CyclicBarrier start = new CyclicBarrier(threads);
+        double[] out = new double[threads];
+        RuntimeException[] failure = new RuntimeException[1];
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            final int id = t;
+            Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                    out[id] = body.applyAsDouble(id);
+                } catch (RuntimeException e) {
+                    failure[0] = e;
+                } catch (Exception e) { // interrupted or a broken barrier
+                    failure[0] = new IllegalStateException("[peak] measuring thread " + id + " stopped: " + e, e);
+                }
+            }, "kr-peak-" + t);
+            th.setDaemon(true);
+            ts.add(th);
+            th.start();
+        }
+        for (Thread th : ts) {
+            try {
+                th.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("[peak] interrupted while measuring the machine's peak", e);
+            }
+        }
+        if (failure[0] != null) throw failure[0];
+        return out;
+    }
+
+    /**
+     * FLOP/s of one thread per second of its own CPU time (so other jobs on a shared machine do not
+     * count against it): the best interval, once it has stopped improving (the loop is compiled).
+     */
+    private static double fmaRate() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean cpu = mx.isCurrentThreadCpuTimeSupported();
+        float[] a = new float[1024];
+        java.util.Arrays.fill(a, 1f);
+        long wall0 = System.nanoTime(), t0 = now(mx, cpu), gained = t0;
+        int reps = 1;
+        double best = 0;
+        while (true) {
+            long s = now(mx, cpu);
+            fma16(a, reps);
+            long e = now(mx, cpu), dt = e - s;
+            if (dt > 0) {
+                double r = (double) reps * a.length * 32 / dt;
+                if (r > best * 1.02) gained = e;
+                best = Math.max(best, r);
+            }
+            if (dt < 4_000_000L) reps *= 2; // intervals of a few ms: long enough to time, short enough to dodge other jobs
+            // done after 0.2 s of this thread's time with no gain over the last 0.1 s; at most 3 s of wall time
+            if ((e - t0 > 200_000_000L && e - gained > 100_000_000L) || System.nanoTime() - wall0 > 3_000_000_000L) break;
+        }
+        sink += a[7];
+        return best * 1e9;
+    }
+
+    private static long now(java.lang.management.ThreadMXBean mx, boolean cpu) {
+        return cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime();
+    }
+
+    // 16 dependent FMAs per element; C2 vectorises across elements and unrolls, so lanes are independent chains
+    private static void fma16(float[] a, int reps) {
+        final float m = 0.999999f, c = 1e-6f;
+        for (int r = 0; r < reps; r++) {
+            for (int i = 0; i < a.length; i++) {
+                float v = a[i];
+                v = Math.fma(v, m, c); v = Math.fma(v, m, c); v = Math.fma(v, m, c); v = Math.fma(v, m, c);
+                v = Math.fma(v, m, c); v = Math.fma(v, m, c); v = Math.fma(v, m, c); v = Math.fma(v, m, c);
+                v = Math.fma(v, m, c); v = Math.fma(v, m, c); v = Math.fma(v, m, c); v = Math.fma(v, m, c);
+                v = Math.fma(v, m, c); v = Math.fma(v, m, c); v = Math.fma(v, m, c); v = Math.fma(v, m, c);
+                a[i] = v;
+            }
+        }
+    }
+
+    /**
+     * Bytes/s of a triad over {@code n} floats per array split over {@code threads} threads that
+     * start each pass together: 12 bytes per element over the pass's wall time (first start to last
+     * end, since the threads share the memory bus), the best of up to 20 passes (at most 0.5 s once 4 ran).
+     */
+    private static double triadRate(int n, int threads) {
+        float[] a = new float[n], b = new float[n], c = new float[n];
+        java.util.Arrays.fill(b, 1f);
+        java.util.Arrays.fill(c, 2f);
+        int passes = 20;
+        long[][] start = new long[passes][threads], end = new long[passes][threads];
+        long t0 = System.nanoTime();
+        int[] pass = {-1}; // the pass about to run, set between passes by the barrier
+        boolean[] stop = {false};
+        CyclicBarrier each = new CyclicBarrier(threads, () -> {
+            pass[0]++;
+            stop[0] = pass[0] >= passes || (pass[0] >= 4 && System.nanoTime() - t0 > 500_000_000L);
+        });
+        parallel(threads, id -> {
+            int lo = (int) ((long) n * id / threads), hi = (int) ((long) n * (id + 1) / threads);
+            while (true) {
+                try {
+                    each.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException("[peak] the triad's threads lost each other: " + e, e);
+                }
+                if (stop[0]) return 0;
+                int p = pass[0];
+                start[p][id] = System.nanoTime();
+                triad(a, b, c, 0.5f, lo, hi);
+                end[p][id] = System.nanoTime();
+            }
+        });
+        double best = 0;
+        for (int p = 0; p < passes; p++) {
+            long s = Long.MAX_VALUE, e = 0;
+            for (int t = 0; t < threads; t++) {
+                s = Math.min(s, start[p][t]);
+                e = Math.max(e, end[p][t]);
+            }
+            if (s > 0 && e > s) best = Math.max(best, 12.0 * n / (e - s));
+        }
+        sink += a[n / 2];
+        return best * 1e9;
+    }
+
+    private static void triad(float[] a, float[] b, float[] c, float s, int lo, int hi) {
+        for (int i = lo; i < hi; i++) a[i] = b[i] + s * c[i];
+    }
+
+    /** The last-level cache in bytes (Linux sysfs), or 32 MiB when unknown. */
+    static long lastLevelCache() {
+        long best = 0;
+        for (int i = 0; i < 8; i++) {
+            Path p = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + i + "/size");
+            try {
+                if (!Files.isReadable(p)) continue;
+                String s = Files.readString(p).trim().toUpperCase(Locale.ROOT);
+                long mul = s.endsWith("K") ? 1024 : s.endsWith("M") ? 1 << 20 : 1;
+                best = Math.max(best, Long.parseLong(s.replaceAll("[^0-9]", "")) * mul);
+            } catch (Exception e) { // no sysfs (not Linux) or an odd format: the default below
+            }
+        }
+        return best > 0 ? best : 32L << 20;
+    }
+
+    /** "512-bit vectors" from the Vector API's preferred species, or "" without the incubator module. */
+    public static String vectorBits() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return "";
+        return VectorWidth.bits() + "-bit vectors";
+    }
+
+    /** The CPU's model name (Linux /proc/cpuinfo), else the OS architecture. */
+    public static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo")))
+                if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();
+        } catch (Exception e) { // not Linux: the architecture says something at least
+        }
+        return System.getProperty("os.arch");
+    }
+
+    // a holder, so that this class loads without the incubator module
+    private static final class VectorWidth {
+        static int bits() {
+            return jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        }
+    }
+}
