@@ -165,6 +165,9 @@ public final class Binder<T> {
         String k = e.key();
         if (v == null) {
             if (t.isPrimitive()) throw new ConfigException("[" + op + "] " + k + " cannot be null (a " + describe(t) + " is expected)");
+            // null means "not set" only where that is the default (threads, a model to be named); a setting with a value by default needs one
+            if (defaults.get(k) != null) throw new ConfigException("[" + op + "] " + k + " cannot be null (" + expected(e) + " is expected; default: "
+                    + Json.write(defaults.get(k)) + ")");
             return null;
         }
         if (t == String.class) {
@@ -193,6 +196,17 @@ public final class Binder<T> {
             return r;
         }
         throw new IllegalStateException("[" + op + "] setting " + k + " has an unsupported type " + t.getName());
+    }
+
+    /** What a value of {@code e} must be, for an error message: its names, or its type. */
+    private static String expected(Entry e) {
+        if (e.setting().oneOf().length > 0) return orList(e.setting().oneOf());
+        Class<?> t = e.type();
+        if (t == String.class) return "a string";
+        if (t == int[].class) return "a list of whole numbers";
+        if (Map.class.isAssignableFrom(t)) return "an object";
+        if (t == Boolean.class) return "true or false";
+        return t == Double.class ? "a number" : "a whole number";
     }
 
     private static String describe(Class<?> t) {
