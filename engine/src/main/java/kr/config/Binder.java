@@ -117,7 +117,7 @@ public final class Binder<T> {
     public T apply(T o, Map<String, ?> m) {
         for (var kv : m.entrySet()) {
             Entry e = byKey.get(kv.getKey());
-            if (e == null) throw new ConfigException("[" + op + "] unknown key '" + kv.getKey() + "'; known keys: " + String.join(", ", byKey.keySet()));
+            if (e == null) throw new ConfigException("[" + op + "] unknown key '" + Json.printable(kv.getKey()) + "'; known keys: " + String.join(", ", byKey.keySet()));
             set(e, o, convert(e, kv.getValue(), get(e, o)));
         }
         return o;
@@ -135,7 +135,7 @@ public final class Binder<T> {
                 if (low || high) throw new ConfigException("[" + op + "] " + e.key() + " must be in " + range(s) + ", got " + Json.write(json(v)));
             }
             if (v instanceof String str && s.oneOf().length > 0 && !Arrays.asList(s.oneOf()).contains(str))
-                throw new ConfigException("[" + op + "] " + e.key() + " must be " + orList(s.oneOf()) + ", got '" + str + "'");
+                throw new ConfigException("[" + op + "] " + e.key() + " must be " + orList(s.oneOf()) + ", got '" + Json.printable(str) + "'");
             if (v instanceof int[] a && s.min() > Double.NEGATIVE_INFINITY)
                 for (int x : a) if (x < s.min()) throw new ConfigException("[" + op + "] every " + e.key() + " must be >= " + fmt(s.min()) + ", got " + x);
         }

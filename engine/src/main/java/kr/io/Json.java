@@ -51,8 +51,12 @@ public final class Json {
         return new IllegalArgumentException("[json] " + what + " at offset " + at + " near '" + printable(s.substring(from, to)) + "'");
     }
 
-    /** The excerpt an error shows, with line breaks and other control characters escaped: an error message stays one line. */
-    private static String printable(String excerpt) {
+    /**
+     * {@code text} with line breaks and other control characters escaped (a line break as backslash-n,
+     * others as backslash-u and four hex digits), for error messages that quote input: a message stays one line.
+     */
+    public static String printable(String text) {
+        String excerpt = text;
         StringBuilder b = new StringBuilder(excerpt.length());
         for (int k = 0; k < excerpt.length(); k++) {
             char c = excerpt.charAt(k);

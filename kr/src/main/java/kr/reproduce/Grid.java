@@ -138,8 +138,15 @@ public final class Grid {
         Path last = Path.of(cfg.out).resolve("checkpoints").resolve(Checkpoints.LAST);
         boolean resume = Files.exists(last);
         if (resume) {
-            Map<String, Object> st = Json.parseObject(Files.readString(last));
-            if (((Number) st.get("epoch")).intValue() >= cfg.epochs && ((Number) st.get("step")).intValue() == 0) {
+            Map<String, Object> st;
+            try {
+                st = Json.parseObject(Files.readString(last));
+            } catch (IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
+                throw new kr.train.CheckpointException("[reproduce] cannot read " + last + ": " + e.getMessage(), e);
+            }
+            if (!(st.get("epoch") instanceof Number epoch) || !(st.get("step") instanceof Number step))
+                throw new kr.train.CheckpointException("[reproduce] " + last + " has no numeric epoch and step: not a kr training state");
+            if (epoch.intValue() >= cfg.epochs && step.intValue() == 0) {
                 if (log != null) log.println("  done already: " + cfg.out);
                 return Outcome.SKIPPED;
             }

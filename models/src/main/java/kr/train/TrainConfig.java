@@ -146,7 +146,7 @@ public final class TrainConfig {
         try {
             kr.engine.Device.parse(device);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("[config] device must be cpu, cuda or cuda:N, got '" + device + "'");
+            throw new ConfigException("[config] device must be cpu, cuda or cuda:N, got '" + Json.printable(device) + "'");
         }
         if (tf32 && !device.startsWith("cuda")) throw new ConfigException("[config] tf32 runs on cuda only; this run's device is " + device);
         return this;

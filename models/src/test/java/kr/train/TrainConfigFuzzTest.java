@@ -89,10 +89,10 @@ class TrainConfigFuzzTest {
                 m.put(pickNumeric(r), n);
             }
             case NULL -> m.put(key, null);
-            case UNKNOWN_KEY -> m.put(new String[] {"epoch", "learning_rate", "", "Model", "distill_", "__proto__"}[r.nextInt(6)], 1L);
+            case UNKNOWN_KEY -> m.put(new String[] {"epoch", "learning_rate", "", "Model", "distill_", "__proto__", "lr\n", "\r\u0000"}[r.nextInt(8)], 1L);
             case BAD_NAME -> {
                 String[] named = {"schedule", "augment", "normalize", "device", "backend", "model"};
-                m.put(named[r.nextInt(named.length)], new String[] {"cosinee", "", "CUDA:x", "gpu", "cuda:-1", "NONE", " cpu"}[r.nextInt(7)]);
+                m.put(named[r.nextInt(named.length)], new String[] {"cosinee", "", "CUDA:x", "gpu", "cuda:-1", "NONE", " cpu", "cosine\n", "\u2028"}[r.nextInt(9)]);
             }
             case DUPLICATE -> {
                 String text = Json.write(m);
