@@ -55,6 +55,10 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batch < 1) throw new kr.config.ConfigException("[profile] --batch-size must be >= 1, got " + batch);
+        if (classes < 1) throw new kr.config.ConfigException("[profile] --classes must be >= 1, got " + classes);
+        if (steps < 1) throw new kr.config.ConfigException("[profile] --steps must be >= 1, got " + steps);
+        if (warmup < 0) throw new kr.config.ConfigException("[profile] --warmup must be >= 0, got " + warmup);
         EngineOptions.Applied e = engine.apply();
         Device device = Device.parse(engine.device == null ? "cpu" : engine.device);
         Init.manualSeed(0);
