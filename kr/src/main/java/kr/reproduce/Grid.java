@@ -94,7 +94,13 @@ public final class Grid {
         Files.createDirectories(spec.out());
         AtomicFiles.writeString(spec.out().resolve("experiment.json"), Json.pretty(specMap()));
         DataOpener open = DataOpener.standard();
-        Dataset train = open.open(Path.of(spec.data()), "train"), test = open.open(Path.of(spec.data()), "test");
+        Dataset train, test;
+        try {
+            train = open.open(Path.of(spec.data()), "train");
+            test = open.open(Path.of(spec.data()), "test");
+        } catch (IOException e) { // as kr train reports it: a data error (exit 3), not a failure of the run
+            throw new kr.train.DataException("[data] cannot read " + spec.data() + ": " + e.getMessage(), e);
+        }
         String teacher = spec.teacherWeights();
         if (teacher == null) {
             TrainConfig tc = config(spec.teacherModel(), 0, teacherDir());
