@@ -41,7 +41,9 @@ class SafeTensorsFuzzTest {
         dir = Hostile.tempDir("kr-safetensors-fuzz");
     }
 
+    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
     @AfterProperty
+    @org.junit.jupiter.api.AfterEach
     void clean() throws IOException {
         Hostile.clear(dir, true);
     }

@@ -40,7 +40,9 @@ class GridSpecFuzzTest {
         tmp = Hostile.tempDir("kr-grid-fuzz");
     }
 
+    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
     @AfterProperty
+    @org.junit.jupiter.api.AfterEach
     void clean() throws IOException {
         Hostile.clear(tmp, true);
     }

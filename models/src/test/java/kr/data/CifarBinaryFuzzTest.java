@@ -37,7 +37,9 @@ class CifarBinaryFuzzTest {
         tmp = Hostile.tempDir("kr-cifar-fuzz");
     }
 
+    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
     @AfterProperty
+    @org.junit.jupiter.api.AfterEach
     void clean() throws IOException {
         Hostile.clear(tmp, true);
     }

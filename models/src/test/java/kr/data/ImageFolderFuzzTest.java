@@ -48,7 +48,9 @@ class ImageFolderFuzzTest {
         ImageIO.read(new java.io.ByteArrayInputStream(encode(new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB), "png"))); // the readers' registry, once
     }
 
+    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
     @AfterProperty
+    @org.junit.jupiter.api.AfterEach
     void clean() throws IOException {
         Hostile.clear(tmp, true);
     }

@@ -41,7 +41,9 @@ class TrainConfigFuzzTest {
         tmp = Hostile.tempDir("kr-config-fuzz");
     }
 
+    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
     @AfterProperty
+    @org.junit.jupiter.api.AfterEach
     void clean() throws IOException {
         Hostile.clear(tmp, true);
     }
