@@ -43,18 +43,27 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (!kr.data.Downloader.names().contains(name)) {
-                parent.main.err.println("[download] unknown data set '" + name + "'; known: " + String.join(", ", kr.data.Downloader.names()));
-                return Main.USAGE;
+            if (!kr.data.Downloader.names().contains(name))
+                throw new kr.config.ConfigException("[download] unknown data set '" + name + "'; known: " + String.join(", ", kr.data.Downloader.names()));
+            java.nio.file.Path root;
+            try {
+                root = java.nio.file.Path.of(dir == null ? "data/" + name : dir);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new kr.config.ConfigException("[download] --dir '" + dir + "' is not a usable path: " + e.getReason());
             }
-            java.nio.file.Path root = java.nio.file.Path.of(dir == null ? "data/" + name : dir);
             long[] last = {0};
-            kr.data.Downloader d = new kr.data.Downloader(parent.main.err::println, (file, done, total) -> {
+            boolean[] midLine = {false}; // a progress line without its newline yet
+            kr.data.Downloader d = new kr.data.Downloader(line -> {
+                if (midLine[0]) parent.main.err.println();
+                midLine[0] = false;
+                parent.main.err.println(line);
+            }, (file, done, total) -> {
                 long now = System.nanoTime();
                 if (now - last[0] < 500_000_000L && done != total) return;
                 last[0] = now;
                 parent.main.err.printf(Locale.ROOT, "\r%s: %.1f MB%s", file, done / 1e6,
                         total > 0 ? String.format(Locale.ROOT, " of %.1f MB (%d%%)", total / 1e6, 100 * done / total) : "");
+                midLine[0] = done != total;
                 if (done == total) parent.main.err.println();
             });
             try {
@@ -62,14 +71,16 @@ final class DataCommand implements Runnable {
                 parent.main.out.println("kr data download: " + name + " is ready in " + data);
                 return Main.OK;
             } catch (java.io.IOException e) {
-                parent.main.err.println();
-                parent.main.err.println(e.getMessage());
-                return Main.DATA;
+                if (midLine[0]) parent.main.err.println(); // the error starts a line of its own
+                String msg = e.getMessage() != null && e.getMessage().startsWith("[") ? e.getMessage()
+                        : "[download] cannot write under " + root + ": " + e.getClass().getSimpleName() + " " + e.getMessage();
+                throw new kr.train.DataException(msg, e);
             }
         }
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true, description = {"Describe a data set: splits, sizes, image shape, classes and images per class.", ""})
+    @Command(name = "info", mixinStandardHelpOptions = true, description = {"Describe a data set: splits, sizes, image shape, classes and images per class.", ""},
+            footerHeading = "%nExamples:%n", footer = {"  kr data info demo", "  kr data info data/cifar10"})
     static final class Info implements Callable<Integer> {
         @ParentCommand
         DataCommand parent;

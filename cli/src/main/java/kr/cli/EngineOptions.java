@@ -26,7 +26,7 @@ final class EngineOptions {
      * sizes the compute pool, so this runs before the first tensor operation; returns what is in effect.
      */
     static Applied apply(Integer threads, String backend, boolean tf32) {
-        if (threads != null && threads <= 0) throw new ConfigException("[threads] --threads must be positive, got " + threads);
+        if (threads != null && (threads <= 0 || threads > 1024)) throw new ConfigException("[threads] --threads must be in [1, 1024], got " + threads);
         EngineConfig c = Backends.config();
         if (threads != null) c = c.withThreads(threads);
         if (backend != null) {
@@ -40,6 +40,11 @@ final class EngineOptions {
     }
 
     Applied apply() {
+        try {
+            kr.engine.Device.parse(device == null ? "cpu" : device);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("[engine] --device must be cpu, cuda or cuda:N, got '" + kr.io.Json.printable(device) + "'");
+        }
         if (tf32 && (device == null || !device.startsWith("cuda"))) throw new ConfigException("[engine] --tf32 runs on cuda only; this command's device is " + device);
         return apply(threads, backend, tf32);
     }

@@ -71,6 +71,18 @@ public final class Main implements Runnable {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setUsageHelpWidth(100);
+        // a usage error is one line like any other error (picocli would print its message and the whole help)
+        cl.setParameterExceptionHandler((ex, args1) -> {
+            CommandLine c = ex.getCommandLine();
+            String name = c.getCommandSpec().qualifiedName();
+            String msg = (ex.getMessage() == null ? ex.toString() : ex.getMessage()).strip().replaceAll("\\s*\\R\\s*", "; ");
+            if (!msg.startsWith("[")) msg = "[usage] " + msg;
+            String hint = "";
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty())
+                hint = " (did you mean " + String.join(" or ", u.getSuggestions().subList(0, Math.min(3, u.getSuggestions().size()))) + "?)";
+            err.println(name + ": " + kr.io.Json.printable(msg) + hint + "; `" + name + " --help` lists the options");
+            return USAGE;
+        });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
             int code = exitCode(ex);
             String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();

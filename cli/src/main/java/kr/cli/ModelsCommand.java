@@ -20,6 +20,7 @@ final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (classes < 1) throw new kr.config.ConfigException("[models] --classes must be >= 1, got " + classes);
         main.out.printf(Locale.ROOT, "%-20s %14s %10s%n", "model", "parameters", "MACs");
         for (String name : Zoo.modelNames()) {
             Init.manualSeed(0);

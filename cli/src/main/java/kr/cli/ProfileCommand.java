@@ -65,8 +65,11 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (steps < 1 || warmup < 0 || batch < 1 || top < 0)
-            throw new ConfigException("[profile] --steps and --batch-size must be >= 1, --warmup and --top >= 0");
+        if (batch < 1) throw new kr.config.ConfigException("[profile] --batch-size must be >= 1, got " + batch);
+        if (classes < 1) throw new kr.config.ConfigException("[profile] --classes must be >= 1, got " + classes);
+        if (steps < 1) throw new kr.config.ConfigException("[profile] --steps must be >= 1, got " + steps);
+        if (warmup < 0) throw new kr.config.ConfigException("[profile] --warmup must be >= 0, got " + warmup);
+        if (top < 0) throw new kr.config.ConfigException("[profile] --top must be >= 0, got " + top);
         EngineOptions.Applied e = engine.apply();
         Device device = Device.parse(engine.device == null ? "cpu" : engine.device);
         Init.manualSeed(0);

@@ -27,7 +27,7 @@ final class Zoo {
         try {
             return Models.create(name, classes);
         } catch (IllegalArgumentException e) {
-            throw new kr.config.ConfigException("[models] unknown model '" + name + "'; known: " + String.join(", ", modelNames()));
+            throw new kr.config.ConfigException("[models] unknown model '" + kr.io.Json.printable(name) + "'; known: " + String.join(", ", modelNames()));
         }
     }
 

@@ -117,7 +117,7 @@ public final class Binder<T> {
     public T apply(T o, Map<String, ?> m) {
         for (var kv : m.entrySet()) {
             Entry e = byKey.get(kv.getKey());
-            if (e == null) throw new ConfigException("[" + op + "] unknown key '" + kv.getKey() + "'; known keys: " + String.join(", ", byKey.keySet()));
+            if (e == null) throw new ConfigException("[" + op + "] unknown key '" + Json.printable(kv.getKey()) + "'; known keys: " + String.join(", ", byKey.keySet()));
             set(e, o, convert(e, kv.getValue(), get(e, o)));
         }
         return o;
@@ -135,7 +135,7 @@ public final class Binder<T> {
                 if (low || high) throw new ConfigException("[" + op + "] " + e.key() + " must be in " + range(s) + ", got " + Json.write(json(v)));
             }
             if (v instanceof String str && s.oneOf().length > 0 && !Arrays.asList(s.oneOf()).contains(str))
-                throw new ConfigException("[" + op + "] " + e.key() + " must be " + orList(s.oneOf()) + ", got '" + str + "'");
+                throw new ConfigException("[" + op + "] " + e.key() + " must be " + orList(s.oneOf()) + ", got '" + Json.printable(str) + "'");
             if (v instanceof int[] a && s.min() > Double.NEGATIVE_INFINITY)
                 for (int x : a) if (x < s.min()) throw new ConfigException("[" + op + "] every " + e.key() + " must be >= " + fmt(s.min()) + ", got " + x);
         }
@@ -165,6 +165,9 @@ public final class Binder<T> {
         String k = e.key();
         if (v == null) {
             if (t.isPrimitive()) throw new ConfigException("[" + op + "] " + k + " cannot be null (a " + describe(t) + " is expected)");
+            // null means "not set" only where that is the default (threads, a model to be named); a setting with a value by default needs one
+            if (defaults.get(k) != null) throw new ConfigException("[" + op + "] " + k + " cannot be null (" + expected(e) + " is expected; default: "
+                    + Json.write(defaults.get(k)) + ")");
             return null;
         }
         if (t == String.class) {
@@ -193,6 +196,17 @@ public final class Binder<T> {
             return r;
         }
         throw new IllegalStateException("[" + op + "] setting " + k + " has an unsupported type " + t.getName());
+    }
+
+    /** What a value of {@code e} must be, for an error message: its names, or its type. */
+    private static String expected(Entry e) {
+        if (e.setting().oneOf().length > 0) return orList(e.setting().oneOf());
+        Class<?> t = e.type();
+        if (t == String.class) return "a string";
+        if (t == int[].class) return "a list of whole numbers";
+        if (Map.class.isAssignableFrom(t)) return "an object";
+        if (t == Boolean.class) return "true or false";
+        return t == Double.class ? "a number" : "a whole number";
     }
 
     private static String describe(Class<?> t) {

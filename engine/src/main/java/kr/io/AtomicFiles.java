@@ -17,7 +17,8 @@ import java.nio.file.StandardOpenOption;
  * {@link #removeStaleTemps}; files get the process's default permissions (the umask), as any other.
  */
 public final class AtomicFiles {
-    private static final java.util.regex.Pattern TEMP = java.util.regex.Pattern.compile("\\..+\\.[0-9a-f]{16}\\.tmp");
+    /** This class's temp names ({@code .<name>.<16 hex digits>.tmp}), and the decimal ones of kr versions that used Files.createTempFile. */
+    private static final java.util.regex.Pattern TEMP = java.util.regex.Pattern.compile("\\..+\\.([0-9a-f]{16}|[0-9]{1,20})\\.tmp");
 
     private AtomicFiles() {}
 

@@ -48,7 +48,28 @@ public final class Json {
 
     private IllegalArgumentException err(String what, int at) {
         int from = Math.max(0, at - 20), to = Math.min(s.length(), at + 20);
-        return new IllegalArgumentException("[json] " + what + " at offset " + at + " near '" + s.substring(from, to) + "'");
+        return new IllegalArgumentException("[json] " + what + " at offset " + at + " near '" + printable(s.substring(from, to)) + "'");
+    }
+
+    /**
+     * {@code text} with line breaks and other control characters escaped (a line break as backslash-n,
+     * others as backslash-u and four hex digits), for error messages that quote input: a message stays one line.
+     */
+    public static String printable(String text) {
+        String excerpt = text;
+        StringBuilder b = new StringBuilder(excerpt.length());
+        for (int k = 0; k < excerpt.length(); k++) {
+            char c = excerpt.charAt(k);
+            switch (c) {
+                case '\n': b.append("\\n"); break;
+                case '\r': b.append("\\r"); break;
+                case '\t': b.append("\\t"); break;
+                default:
+                    if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029 || c == 0x85) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     /** One more level of nesting: an array or object opens at {@code i} (its closing bracket takes the level off). */
@@ -99,7 +120,7 @@ public final class Json {
             if (m.containsKey(k)) {
                 StringBuilder q = new StringBuilder();
                 quote(q, k);
-                throw err("duplicate key " + q, at);
+                throw err("duplicate key " + (q.length() > 80 ? q.substring(0, 80) + "...\"" : q), at);
             }
             ws();
             if (i >= s.length() || s.charAt(i) != ':') throw err("expected ':'");
@@ -186,7 +207,7 @@ public final class Json {
             if (t.indexOf('.') < 0 && t.indexOf('e') < 0 && t.indexOf('E') < 0) return Long.parseLong(t);
             return Double.parseDouble(t);
         } catch (NumberFormatException ex) {
-            throw err("bad number '" + t + "'");
+            throw err("bad number '" + (t.length() > 40 ? t.substring(0, 40) + "... (" + t.length() + " characters)" : t) + "'");
         }
     }
 

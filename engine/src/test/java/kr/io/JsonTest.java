@@ -96,27 +96,36 @@ class JsonTest {
 
     /** How a valid document is damaged before parsing. */
     enum Damage {
-        NONE, TRUNCATE, FLIP_BITS, INSERT, DEEP, HUGE_NUMBER
+        NONE, TRUNCATE, FLIP_BITS, INSERT, DEEP, HUGE_NUMBER, CONTROL, DUPLICATE
     }
 
-    /** Any text parses or throws IllegalArgumentException with a [json] message: never another exception, never an Error. */
+    /** Heap bytes a parse may allocate per input character (beyond {@link Hostile#SLACK}): the tree of a dense document of small values. */
+    static final long BYTES_PER_CHAR = 160;
+
+    /**
+     * Any text parses or throws IllegalArgumentException with a one-line [json] message: never another
+     * exception, never an Error (deep nesting), never more than {@link #BYTES_PER_CHAR} bytes of heap per character.
+     */
     @Property(tries = 1000)
     void parsesOrFailsWithAJsonError(@ForAll Damage damage, @ForAll long seed) {
         Random r = new Random(seed);
         String valid = Json.write(value(r, 0));
         String text = damage(valid, damage, r);
-        Object v;
-        try {
-            v = Json.parse(text);
-        } catch (IllegalArgumentException e) {
-            if (damage == Damage.NONE) throw new AssertionError("a document written by Json.write fails to parse: " + valid, e);
-            assertTrue(e.getMessage().startsWith("[json] "), e.getMessage());
-            return;
-        } catch (Throwable t) {
-            String shown = text.length() > 300 ? text.substring(0, 300) + "... (" + text.length() + " chars)" : text;
-            throw new AssertionError(damage + ": " + t + " instead of parsing or an IllegalArgumentException, on: " + shown, t);
-        }
-        if (damage == Damage.NONE) assertEquals(v, Json.parse(Json.write(v)), valid);
+        Hostile.Outcome<Object> o = Hostile.run(() -> Json.parse(text));
+        String shown = damage + " of " + (text.length() > 300 ? text.substring(0, 300) + "... (" + text.length() + " chars)" : text);
+        if (damage == Damage.NONE && o.error() != null) throw new AssertionError("a document written by Json.write fails to parse: " + valid, o.error());
+        Hostile.check(o, shown, Hostile.bound(text.length(), BYTES_PER_CHAR), null, IllegalArgumentException.class);
+        if (o.error() != null) assertTrue(o.error().getMessage().startsWith("[json] "), o.error().getMessage());
+        if (damage == Damage.NONE) assertEquals(o.value(), Json.parse(Json.write(o.value())), valid);
+        if (damage == Damage.DUPLICATE) assertTrue(o.error() != null && o.error().getMessage().contains("duplicate key"), shown);
+    }
+
+    @Test
+    void anErrorNearALineBreakIsStillOneLine() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"epoch\": 1,\n\r\t\u0001"));
+        assertEquals("[json] expected a key at offset 15 near '{\"epoch\": 1,\\n\\r\\t\\u0001'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Json.parse("[" + "9".repeat(100) + "e]"));
+        assertTrue(e.getMessage().startsWith("[json] bad number '" + "9".repeat(40) + "... (101 characters)'"), e.getMessage());
     }
 
     static final String[] NUMBERS = {"0", "-0", "1e999", "-1e999", "1.5E-400", "123456789012345678901234567890", "9223372036854775807",
@@ -174,6 +183,16 @@ class JsonTest {
                 int closed = r.nextBoolean() ? levels : r.nextInt(levels + 1);
                 String open = r.nextBoolean() ? "[" : "{\"k\":", close = open.equals("[") ? "]" : "}";
                 return open.repeat(levels) + s + close.repeat(closed);
+            }
+            case CONTROL: { // raw line breaks and control characters near an error
+                StringBuilder b = new StringBuilder(s);
+                for (int k = 1 + r.nextInt(4); k > 0; k--) b.insert(r.nextInt(b.length() + 1), "\n\r\u0000\u0085\u2028\t\u001b".charAt(r.nextInt(7)));
+                b.insert(r.nextInt(b.length() + 1), r.nextBoolean() ? "\n}" : "\n\"\n");
+                return b.toString();
+            }
+            case DUPLICATE: { // a key twice in one object, somewhere in the document
+                String q = Json.write(string(r));
+                return "[" + s + ", {\"a\": 1, " + q + ": 1, \"b\": [], " + q + ": " + s + "}]";
             }
             case HUGE_NUMBER: {
                 String n = r.nextInt(3) == 0 ? "9".repeat(1 + r.nextInt(5000)) + (r.nextBoolean() ? "" : "e" + r.nextInt()) : NUMBERS[r.nextInt(NUMBERS.length)];

@@ -9,6 +9,7 @@ import java.util.Set;
 import kr.config.Binder;
 import kr.config.Setting;
 import kr.config.ConfigException;
+import kr.io.Json;
 
 /**
  * The {@code distill} section of an experiment file: teacher, method(s) and every constant of the
@@ -121,8 +122,9 @@ public final class DistillConfig {
         Set<String> r = new LinkedHashSet<>();
         for (String p : method.toLowerCase(Locale.ROOT).split("\\+")) {
             String m = p.trim();
-            if (!METHODS.contains(m)) throw new ConfigException("[distill] unknown method '" + m + "' in '" + method + "'; known: " + String.join(", ", METHODS));
-            if (!r.add(m)) throw new ConfigException("[distill] method '" + m + "' appears twice in '" + method + "'");
+            if (!METHODS.contains(m))
+                throw new ConfigException("[distill] unknown method '" + Json.printable(m) + "' in '" + Json.printable(method) + "'; known: " + String.join(", ", METHODS));
+            if (!r.add(m)) throw new ConfigException("[distill] method '" + m + "' appears twice in '" + Json.printable(method) + "'");
         }
         return r;
     }

@@ -448,8 +448,12 @@ public final class Grid {
         DistillConfig dc = cfg.distill == null ? null : DistillConfig.from(cfg.distill);
         boolean resume = Files.exists(Path.of(cfg.out).resolve("checkpoints").resolve(Checkpoints.LAST));
         if (trainSet == null) {
-            trainSet = data.open(Path.of(spec.data()), "train");
-            testSet = data.open(Path.of(spec.data()), "test");
+            try {
+                trainSet = data.open(Path.of(spec.data()), "train");
+                testSet = data.open(Path.of(spec.data()), "test");
+            } catch (IOException e) { // as kr train reports it: a data error (exit 3), not a failure of the run
+                throw new kr.train.DataException("[data] cannot read " + spec.data() + ": " + e.getMessage(), e);
+            }
         }
         Init.manualSeed(cfg.seed);
         Classifier net = models.apply(cfg.model, trainSet.numClasses());

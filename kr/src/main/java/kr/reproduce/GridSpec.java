@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import kr.io.Json;
 import kr.config.ConfigException;
+import kr.distill.DistillConfig;
+import kr.io.Json;
+import kr.train.TrainConfig;
 
 /**
  * An experiment grid file: one teacher (trained by the grid, or given as weights), students and
@@ -41,23 +43,34 @@ public record GridSpec(String name, String data, Path out, int seeds, Map<String
         }
     }
 
+    /**
+     * Reads an experiment grid file. A file that is missing, not UTF-8 JSON, or whose keys have the
+     * wrong types or values is a {@link ConfigException} naming the file; other read errors are
+     * IOExceptions.
+     */
     public static GridSpec read(Path file) throws IOException {
         Map<String, Object> m;
+        if (!Files.isRegularFile(file)) throw new ConfigException("[reproduce] experiment file " + file + (Files.exists(file) ? " is not a file" : " does not exist"));
         try {
             m = Json.parseObject(Files.readString(file));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException("[reproduce] " + file + " is not UTF-8 text (an experiment file is JSON)");
         } catch (IllegalArgumentException e) {
             throw new ConfigException("[reproduce] " + file + ": " + e.getMessage());
         }
         for (String k : m.keySet())
             if (!List.of("name", "data", "out", "seeds", "train", "teacher", "students", "methods", "distill", "baseline", "compare").contains(k))
-                throw new ConfigException("[reproduce] " + file + ": unknown key '" + k
+                throw new ConfigException("[reproduce] " + file + ": unknown key '" + Json.printable(k)
                         + "' (name, data, out, seeds, train, teacher, students, methods, distill, baseline, compare)");
         Map<String, Object> teacher = obj(file, "teacher", m.get("teacher"));
         if (teacher == null || !(teacher.get("model") instanceof String tm))
             throw new ConfigException("[reproduce] " + file + ": teacher.model is required");
         List<String> students = new ArrayList<>();
         if (!(m.get("students") instanceof List<?> sl) || sl.isEmpty()) throw new ConfigException("[reproduce] " + file + ": students must be a non-empty list");
-        for (Object o : sl) students.add(String.valueOf(o));
+        for (Object o : sl) {
+            if (!(o instanceof String s)) throw new ConfigException("[reproduce] " + file + ": students must be model names (strings), got " + Json.write(o));
+            students.add(s);
+        }
         List<Method> methods = new ArrayList<>();
         if (!(m.get("methods") instanceof List<?> ml) || ml.isEmpty()) throw new ConfigException("[reproduce] " + file + ": methods must be a non-empty list");
         for (Object o : ml) {
@@ -70,12 +83,24 @@ public record GridSpec(String name, String data, Path out, int seeds, Map<String
                 methods.add(new Method(n, d.containsKey("method") ? d : null));
             } else throw new ConfigException("[reproduce] " + file + ": a method is a name or an object with \"name\" and distill settings, got " + Json.write(o));
         }
-        int seeds = m.get("seeds") instanceof Number n ? n.intValue() : 1;
-        String data = m.get("data") instanceof String s ? s : null;
-        Path out = Path.of(m.get("out") instanceof String s ? s : "results/" + (m.get("name") instanceof String n ? n : "grid"));
-        return new GridSpec(m.get("name") instanceof String n ? n : file.getFileName().toString(), data, out, seeds, orEmpty(obj(file, "train", m.get("train"))),
-                tm, teacher.get("weights") instanceof String w ? w : null, orEmpty(obj(file, "teacher.train", teacher.get("train"))), students, methods,
-                orEmpty(obj(file, "distill", m.get("distill"))), comparisons(file, m.get("baseline"), m.get("compare"), methods));
+        Object seedsValue = m.get("seeds");
+        double sv = seedsValue instanceof Number n ? n.doubleValue() : Double.NaN;
+        if (seedsValue != null && !(sv == Math.rint(sv) && sv >= 1 && sv <= MAX_SEEDS))
+            throw new ConfigException("[reproduce] " + file + ": seeds must be a whole number in [1, " + MAX_SEEDS + "], got " + Json.write(seedsValue));
+        int seeds = seedsValue == null ? 1 : (int) sv;
+        String name = string(file, m, "name"), data = string(file, m, "data"), outText = string(file, m, "out");
+        String weights = string(file, teacher, "teacher.weights");
+        Path out;
+        try {
+            out = Path.of(outText != null ? outText : "results/" + (name != null ? name : "grid"));
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ConfigException("[reproduce] " + file + ": out is not a usable path: " + Json.printable(e.getMessage()));
+        }
+        GridSpec g = new GridSpec(name != null ? name : file.getFileName().toString(), data, out, seeds, orEmpty(obj(file, "train", m.get("train"))),
+                tm, weights, orEmpty(obj(file, "teacher.train", teacher.get("train"))), students, methods, orEmpty(obj(file, "distill", m.get("distill"))),
+                comparisons(file, m.get("baseline"), m.get("compare"), methods));
+        g.check(file);
+        return g;
     }
 
     /** Each method's baselines: {@code compare}'s entries, then {@code baseline} for every other method; default: scratch, if present. */
@@ -115,8 +140,54 @@ public record GridSpec(String name, String data, Path out, int seeds, Map<String
         if (!l.contains(base)) l.add(base);
     }
 
+    /**
+     * The train and distill settings' keys, types and ranges, checked now rather than when the grid
+     * reaches the run that uses them (possibly after the teacher trained for hours).
+     */
+    private void check(Path file) {
+        // each run lives in out/<student>/<method>/seed<k>: the names must be folder names
+        for (String n : students) folderName(file, "student", n);
+        for (Method m : methods) folderName(file, "method name", m.name());
+        try {
+            TrainConfig.BINDER.validate(new TrainConfig().apply(train));
+            TrainConfig.BINDER.validate(new TrainConfig().apply(train).apply(teacherTrain));
+        } catch (ConfigException e) {
+            throw new ConfigException("[reproduce] " + file + ": train: " + e.getMessage());
+        }
+        for (Method m : methods) {
+            if (m.scratch()) continue;
+            Map<String, Object> d = new LinkedHashMap<>(distill);
+            d.putAll(m.distill());
+            try {
+                DistillConfig c = DistillConfig.from(d);
+                c.methods();
+                DistillConfig.BINDER.validate(c);
+            } catch (ConfigException e) {
+                throw new ConfigException("[reproduce] " + file + ": method '" + m.name() + "': " + e.getMessage());
+            }
+        }
+    }
+
+    /** Most seeds per cell a grid may ask for. */
+    public static final int MAX_SEEDS = 1000;
+
+    /** The grid with {@code n} seeds per cell (kr reproduce --seeds N); n must be in [1, {@link #MAX_SEEDS}]. */
     public GridSpec withSeeds(int n) {
+        if (n < 1 || n > MAX_SEEDS) throw new ConfigException("[reproduce] --seeds must be in [1, " + MAX_SEEDS + "], got " + n);
         return new GridSpec(name, data, out, n, train, teacherModel, teacherWeights, teacherTrain, students, methods, distill, compare);
+    }
+
+    private static void folderName(Path file, String what, String n) {
+        boolean bad = n.isBlank() || n.equals(".") || n.equals("..") || n.length() > 200 || n.chars().anyMatch(c -> c < 0x20 || c == '/' || c == '\\' || c == 0x7f);
+        if (bad) throw new ConfigException("[reproduce] " + file + ": " + what + " '" + Json.printable(n) + "' cannot name a folder (no /, \\, control characters, . or ..)");
+    }
+
+    /** A string value of {@code m}, null when absent or null; another type is a ConfigException naming {@code what}. */
+    private static String string(Path file, Map<String, Object> m, String what) {
+        String key = what.substring(what.lastIndexOf('.') + 1);
+        Object v = m.get(key);
+        if (v == null || v instanceof String) return (String) v;
+        throw new ConfigException("[reproduce] " + file + ": " + what + " must be a string, got " + Json.write(v));
     }
 
     public GridSpec withOut(Path o) {

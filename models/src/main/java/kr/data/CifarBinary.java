@@ -111,10 +111,19 @@ public final class CifarBinary {
     static List<String> names(Path file, List<String> fallback) throws IOException {
         if (!Files.isRegularFile(file)) return fallback;
         List<String> r = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) if (!line.isBlank()) r.add(line.trim());
+        for (String line : lines(file)) if (!line.isBlank()) r.add(line.trim());
         if (r.size() != fallback.size())
             throw new IOException("[cifar] " + file + " lists " + r.size() + " class names, expected " + fallback.size());
         return r;
+    }
+
+    /** The lines of a UTF-8 text file (class names); other bytes are an IOException naming the file. */
+    static List<String> lines(Path file) throws IOException {
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException("[data] " + file + " is not UTF-8 text (class names, one per line)", e);
+        }
     }
 
     static List<String> numbered(int n) {

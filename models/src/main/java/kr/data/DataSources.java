@@ -1,7 +1,6 @@
 package kr.data;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,7 +115,7 @@ public final class DataSources {
     /** classes.txt when present, Fashion-MNIST's names for a path mentioning "fashion", else digits. */
     static List<String> idxClasses(Path dir) throws IOException {
         Path names = dir.resolve("classes.txt");
-        if (Files.isRegularFile(names)) return Files.readAllLines(names, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).map(String::trim).toList();
+        if (Files.isRegularFile(names)) return CifarBinary.lines(names).stream().filter(l -> !l.isBlank()).map(String::trim).toList();
         return dir.toAbsolutePath().toString().toLowerCase(Locale.ROOT).contains("fashion") ? Idx.FASHION_MNIST_CLASSES : Idx.DIGITS;
     }
 }

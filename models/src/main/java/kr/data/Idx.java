@@ -55,9 +55,12 @@ public final class Idx {
                 ByteBuffer h = ByteBuffer.wrap(in.readNBytes(hlen));
                 int[] d = header(f, h, magic, ndims);
                 long size = 1;
-                for (int x : d) size *= x;
+                for (int x : d) {
+                    size *= x; // each factor < 2^31 and size <= 2^31 before it: no overflow
+                    if (size > Integer.MAX_VALUE - 16) break;
+                }
                 if (size > Integer.MAX_VALUE - 16)
-                    throw new IOException("[idx] " + f + ": the header announces " + size + " bytes of data, more than kr loads (2^31)");
+                    throw new IOException("[idx] " + f + ": the header's " + dimsText(d) + " bytes of data are more than kr loads (2^31)");
                 byte[] data = in.readNBytes((int) size);
                 if (data.length < size)
                     throw new IOException("[idx] " + f + ": " + (hlen + data.length) + " bytes" + (gz ? " (inflated)" : "") + ", but the header's "

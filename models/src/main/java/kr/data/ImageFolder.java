@@ -153,15 +153,35 @@ public final class ImageFolder {
         return new ArrayDataset(px, labels, 3, h, w, classes);
     }
 
+    /**
+     * Most pixels (width x height) of one image kr decodes: 4096 x 4096. An image header can announce
+     * far more in a few bytes (a PNG of 100000 x 100000 zeros compresses to kilobytes), and the decoder
+     * allocates what it announces; the size is checked before decoding.
+     */
+    public static final long MAX_PIXELS = 1L << 24;
+
     private static BufferedImage readImage(Path dir, Path f) throws IOException {
-        BufferedImage bi;
-        try {
-            bi = ImageIO.read(f.toFile());
+        Path rel = dir.relativize(f);
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) throw new IOException("[image-folder] " + rel + " cannot be decoded (not a JPEG, PNG or BMP image?)");
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w < 1 || h < 1 || w * h > MAX_PIXELS)
+                    throw new IOException("[image-folder] " + rel + " announces " + w + "x" + h + " pixels; kr decodes images of at most " + MAX_PIXELS
+                            + " pixels (4096x4096)");
+                BufferedImage bi = reader.read(0);
+                if (bi == null) throw new IOException("[image-folder] " + rel + " cannot be decoded (not a JPEG, PNG or BMP image?)");
+                return bi;
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException | RuntimeException e) {
-            throw new IOException("[image-folder] " + dir.relativize(f) + " cannot be decoded: " + e.getMessage(), e);
+            if (e.getMessage() != null && e.getMessage().startsWith("[image-folder]")) throw e;
+            throw new IOException("[image-folder] " + rel + " cannot be decoded: " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
         }
-        if (bi == null) throw new IOException("[image-folder] " + dir.relativize(f) + " cannot be decoded (not a JPEG, PNG or BMP image?)");
-        return bi;
     }
 
     /** Writes the image as R, G, B planes at {@code off}; reads raster samples so grey and RGB values are exact. */
@@ -277,8 +297,9 @@ public final class ImageFolder {
             in.readFully(k);
             if (!java.util.Arrays.equals(k, key)) return stale(log, cache, "made from other files");
             int n = in.readInt(), c = in.readInt(), h = in.readInt(), w = in.readInt(), nc = in.readInt();
-            long px = (long) n * c * h * w;
-            if (n < 0 || c < 1 || h < 1 || w < 1 || nc < 1 || px + 4L * n > size) return stale(log, cache, "sizes do not fit the file");
+            if (n < 0 || c < 1 || h < 1 || w < 1 || nc < 1) return stale(log, cache, "sizes do not fit the file");
+            long px = Math.multiplyExact(Math.multiplyExact((long) n, c), Math.multiplyExact((long) h, w)); // factors < 2^31: an overflow throws
+            if (px + 4L * n > size || px > Integer.MAX_VALUE - 8) return stale(log, cache, "sizes do not fit the file");
             List<String> classes = new ArrayList<>();
             for (int i = 0; i < nc; i++) classes.add(in.readUTF());
             byte[] lb = new byte[4 * n];

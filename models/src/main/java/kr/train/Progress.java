@@ -32,7 +32,9 @@ public final class Progress {
             case "tty" -> Mode.TTY;
             case "plain" -> Mode.PLAIN;
             case "off" -> Mode.OFF;
-            default -> isTerminal() ? Mode.TTY : Mode.PLAIN;
+            case "auto" -> isTerminal() ? Mode.TTY : Mode.PLAIN;
+            default -> throw new kr.config.ConfigException("[progress] " + (name == null || name.equals("auto") ? "KR_PROGRESS" : "--progress")
+                    + " must be auto, tty, plain or off, got '" + kr.io.Json.printable(m) + "'");
         };
         return new Progress(System.err, mode, 30);
     }

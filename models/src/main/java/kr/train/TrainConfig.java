@@ -67,7 +67,7 @@ public final class TrainConfig {
     public double labelSmoothing = 0;
     @Setting(help = "Seed of initialisation, shuffling and augmentation.", label = "S")
     public long seed = 0;
-    @Setting(help = "Compute threads; fixed threads give bit-reproducible runs.", min = 1, defaultText = "all cores")
+    @Setting(help = "Compute threads; fixed threads give bit-reproducible runs.", min = 1, max = 1024, defaultText = "all cores")
     public Integer threads;
     @Setting(help = "CPU backend: vector or scalar (the float64 reference, slow).", label = "NAME", defaultText = "vector")
     public String backend;
@@ -75,7 +75,7 @@ public final class TrainConfig {
     public String device = "cpu";
     @Setting(help = "cuda: matmul and convolutions on TF32 tensor cores (sm_80+; faster, ~1e-3 relative error).")
     public boolean tf32 = false;
-    @Setting(help = "Threads preparing batches ahead.", min = 0)
+    @Setting(help = "Threads preparing batches ahead.", min = 0, max = 256)
     public int workers = 1;
     @Setting(help = "Also save a resumable checkpoint every N steps within an epoch, 0 for epoch ends only.", label = "STEPS", min = 0)
     public int checkpointEvery = 200;
@@ -143,6 +143,11 @@ public final class TrainConfig {
         if (data == null || data.isBlank()) throw new ConfigException("[config] no data given (--data DIR)");
         BINDER.validate(this);
         if (nesterov && !(momentum > 0)) throw new ConfigException("[config] nesterov needs momentum > 0");
+        try {
+            kr.engine.Device.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("[config] device must be cpu, cuda or cuda:N, got '" + Json.printable(device) + "'");
+        }
         if (tf32 && !device.startsWith("cuda")) throw new ConfigException("[config] tf32 runs on cuda only; this run's device is " + device);
         return this;
     }
