@@ -11,12 +11,48 @@ has already compiled on its own may not be inlined, and then each accumulator is
 import os
 import sys
 
-# rows x vectors; "t" = B read through an offset table (implicit GEMM over a padded image)
+# rows x vectors; "t" = B read through an offset table (implicit GEMM over a padded image);
+# "p" = rows are consecutive positions of a padded image, broadcast through a tap offset table, and
+# the vectors run over output channels (direct convolution with no padding positions computed)
 STRIDED = ["5x3", "6x2", "8x2", "4x4", "8x1", "4x2", "3x4", "4x3"]
 TABLE = ["8x2t", "4x2t", "16x1t", "8x1t"]
+POSITIONS = ["8x2p", "16x1p", "8x1p", "4x2p"]
 
 def vo(v):
     return "" if v == 0 else (" + VL" if v == 1 else f" + {v} * VL")
+def positions_kernel(R, V):
+    L = []
+    name = f"kernel{R}x{V}p"
+    L.append(f"    /** {R} consecutive positions x {V} vectors: A broadcast from {{@code a[ao + koff[p] + i]}}, B row p at {{@code b[bo + p*bs]}}. */")
+    L.append(f"    static void {name}(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {{")
+    L.append("        FloatVector z = FloatVector.zero(S);")
+    for r in range(R):
+        L.append("        FloatVector " + ", ".join(f"c{r}_{v} = z" for v in range(V)) + ";")
+    L.append("        for (int p = 0; p < kc; p++) {")
+    L.append("            int bi = bo + p * bs, ai = ao + koff[p];")
+    for v in range(V):
+        L.append(f"            FloatVector b{v} = FloatVector.fromArray(S, b, bi{vo(v)});")
+    L.append("            FloatVector x;")
+    for r in range(R):
+        L.append(f"            x = FloatVector.broadcast(S, a[ai + {r}]);" if r else "            x = FloatVector.broadcast(S, a[ai]);")
+        L.append("            " + " ".join(f"c{r}_{v} = x.fma(b{v}, c{r}_{v});" for v in range(V)))
+    L.append("        }")
+    idx = []
+    for r in range(R):
+        base = "co" if r == 0 else (f"co + ldc" if r == 1 else f"co + {r} * ldc")
+        for v in range(V):
+            idx.append((f"c{r}_{v}", base + vo(v)))
+    L.append("        if (load) {")
+    for acc, i in idx:
+        L.append(f"            {acc}.add(FloatVector.fromArray(S, c, {i})).intoArray(c, {i});")
+    L.append("        } else {")
+    for acc, i in idx:
+        L.append(f"            {acc}.intoArray(c, {i});")
+    L.append("        }")
+    L.append("    }")
+    return "\n".join(L)
+
+
 def kernel(R, V, table):
     L = []
     name = f"kernel{R}x{V}" + ("t" if table else "")
@@ -68,7 +104,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Register-blocked float32 micro-kernels shared by {@link Gemm} and {@link DirectConv}: one tile of
  * {@code rows x (vectors * VL)} outputs, every accumulator a local so C2 keeps it in a register.
  * A rows are broadcast from {@code a[ao + p*as + i]}; B rows are vectors at {@code b[bo + p*bs]}
- * (or at {@code b[bo + koff[p]]} for the table kernels, which read a padded image in place).
+ * (or at {@code b[bo + koff[p]]} for the table kernels, which read a padded image in place). The
+ * position kernels turn it around: rows are consecutive positions of a padded image, broadcast from
+ * {@code a[ao + koff[p] + i]}, and the vectors run over output channels (B = packed weights).
  * {@code C = alpha * acc} or, with {@code load}, {@code C += alpha * acc} (table kernels: alpha 1).
  *
  * <p>Measured on JDK 17 (AVX-512): up to 16 accumulators stay in registers; with 24 C2 spills them,
@@ -82,8 +120,8 @@ final class Kernels {
 
     private Kernels() {}
 
-    /** A micro-kernel shape: {@code rows x vectors}; table kernels read B through an offset table. */
-    record Tile(int id, int rows, int vectors, boolean table) {
+    /** A micro-kernel shape: {@code rows x vectors}; table kernels read B through an offset table, position kernels A. */
+    record Tile(int id, int rows, int vectors, boolean table, boolean positions) {
         int cols() {
             return vectors * VL;
         }
@@ -101,16 +139,16 @@ def name(t):
 
 
 def main(path=None):
-    tiles = STRIDED + TABLE
+    tiles = STRIDED + TABLE + POSITIONS
     out = [HEADER]
     for i, t in enumerate(tiles):
-        r, v = t.rstrip("t").split("x")
-        out.append(f"    static final Tile {name(t)} = new Tile({i}, {r}, {v}, {'true' if t.endswith('t') else 'false'});")
+        r, v = t.rstrip("tp").split("x")
+        out.append(f"    static final Tile {name(t)} = new Tile({i}, {r}, {v}, {'true' if t.endswith('t') else 'false'}, {'true' if t.endswith('p') else 'false'});")
     out.append("")
-    out.append("    /** The tile called {@code name}, e.g. \"5x3\" (5 rows, 3 vectors) or \"8x2t\" (table kernel). */")
+    out.append("    /** The tile called {@code name}, e.g. \"5x3\" (5 rows, 3 vectors), \"8x2t\" (table kernel) or \"8x2p\" (position kernel). */")
     out.append("    static Tile byName(String name) {")
     out.append("        for (Tile t : new Tile[] {" + ", ".join(name(t) for t in tiles) + "})")
-    out.append("            if ((t.rows() + \"x\" + t.vectors() + (t.table() ? \"t\" : \"\")).equals(name)) return t;")
+    out.append("            if ((t.rows() + \"x\" + t.vectors() + (t.table() ? \"t\" : t.positions() ? \"p\" : \"\")).equals(name)) return t;")
     out.append("        throw new IllegalArgumentException(\"[gemm] unknown tile '\" + name + \"'\");")
     out.append("    }")
     out.append("")
@@ -132,11 +170,19 @@ def main(path=None):
     out.append("        }")
     out.append("    }")
     out.append("")
+    out.append("    static void runPositions(Tile t, int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {")
+    out.append("        switch (t.id()) {")
+    for i, t in enumerate(POSITIONS):
+        out.append(f"            case {i + len(STRIDED) + len(TABLE)} -> kernel{t}(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);")
+    out.append("            default -> throw new IllegalArgumentException(\"[conv2d] tile \" + t + \" is not a position kernel\");")
+    out.append("        }")
+    out.append("    }")
+    out.append("")
     out.append("    // ------------------------------------------------------------------ one method per tile")
     out.append("")
     for t in tiles:
-        r, v = map(int, t.rstrip("t").split("x"))
-        out.append(kernel(r, v, t.endswith("t")))
+        r, v = map(int, t.rstrip("tp").split("x"))
+        out.append(positions_kernel(r, v) if t.endswith("p") else kernel(r, v, t.endswith("t")))
         out.append("")
     out.append("}")
     if path is None:

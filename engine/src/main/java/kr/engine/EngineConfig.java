@@ -22,7 +22,7 @@ import java.util.function.Function;
  * @param threads compute threads of the CPU backend (a fixed count gives bit-reproducible runs)
  * @param cpuBackend the CPU backend by name ("vector", "scalar"), or null for the best available
  * @param anomaly check every forward output and gradient for NaN/Inf from the start
- * @param convPath CPU convolution algorithm: auto, direct or im2col
+ * @param convPath CPU convolution algorithm: auto, direct (table kernels), positions (direct, position kernels) or im2col
  * @param gemmTile CPU GEMM micro-kernel as "RxV" (rows x vectors), or null for the width's default
  * @param gemmKc CPU GEMM packed block depth
  * @param gemmMc CPU GEMM rows packed at a time, in micro-tiles
@@ -39,7 +39,7 @@ public record EngineConfig(int threads, String cpuBackend, boolean anomaly, Stri
         int gemmOrder, boolean tf32, String cudaConv, boolean cublas, boolean cudaGraphs, boolean cudaSync, long cudaGcEveryMiB) {
 
     /** Values {@link #convPath} takes. */
-    public static final List<String> CONV_PATHS = List.of("auto", "direct", "im2col");
+    public static final List<String> CONV_PATHS = List.of("auto", "direct", "im2col", "positions");
 
     public EngineConfig {
         if (threads < 1) throw new IllegalArgumentException("[engine config] threads must be >= 1, got " + threads);

@@ -32,7 +32,7 @@ class EngineConfigTest {
                 assertThrows(IllegalArgumentException.class, () -> EngineConfig.from(Map.of("kr.threads", "two")::get, Map.of())).getMessage());
         assertEquals("[engine config] -Dkr.tf32 must be true or false, got 'yes'",
                 assertThrows(IllegalArgumentException.class, () -> EngineConfig.from(Map.of("kr.tf32", "yes")::get, Map.of())).getMessage());
-        assertEquals("[engine config] conv path must be one of [auto, direct, im2col], got 'fft'",
+        assertEquals("[engine config] conv path must be one of [auto, direct, im2col, positions], got 'fft'",
                 assertThrows(IllegalArgumentException.class, () -> EngineConfig.defaults().withConvPath("fft")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> EngineConfig.defaults().withThreads(0));
     }

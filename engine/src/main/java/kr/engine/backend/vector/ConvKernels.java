@@ -121,7 +121,9 @@ public final class ConvKernels {
         /** {@link DirectConv} whenever it applies (tests). */
         DIRECT,
         /** im2col + GEMM always (tests and comparisons). */
-        IM2COL
+        IM2COL,
+        /** {@link DirectConv} with its position kernels (rows of output positions by vectors of channels) for every pass it applies to (tests). */
+        POSITIONS
     }
 
     /** The installed engine configuration's {@code convPath} (-Dkr.conv.path=auto|direct|im2col, or a test's scope). */
@@ -138,7 +140,7 @@ public final class ConvKernels {
         if (!DirectConv.applies(g)) return false;
         return switch (path()) {
             case AUTO -> images && !g.pointwise() && !(forwardPass && g.kh() * g.kw() == 1);
-            case DIRECT -> true;
+            case DIRECT, POSITIONS -> true;
             case IM2COL -> false;
         };
     }

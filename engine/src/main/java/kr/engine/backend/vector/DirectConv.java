@@ -150,21 +150,66 @@ final class DirectConv {
     record Pass(Kernels.Tile tile, float[] packed, int[] koff, int rows, int inGroup, int q0, int q1, int wq, int cols, int outH, int outW, int sy,
             int oy0, int sx, int ox0) {
         int qPad() {
-            return roundUp(q1 - q0, tile.cols());
+            return tile.positions() ? roundUp(bHi() - bLo(), tile.rows()) * (q1 - q0) / wq : roundUp(q1 - q0, tile.cols());
+        }
+
+        /** Columns b of a row that are outputs: 0 <= b * sx + ox0 < outW and b < cols. */
+        int bLo() {
+            return Math.max(0, ceilDiv(-ox0, sx));
+        }
+
+        int bHi() {
+            return Math.max(bLo(), Math.min(cols, ceilDiv(outW - ox0, sx)));
         }
 
         int rowsP() {
-            return roundUp(rows, tile.rows());
+            return tile.positions() ? roundUp(rows, tile.cols()) : roundUp(rows, tile.rows());
+        }
+
+        /** Floats of the per-thread output block. */
+        int outSize() {
+            return rowsP() * qPad();
         }
 
         /** Runs the pass on one image: {@code buf} holds its layout, out rows go to {@code y[yo + channel * outH * outW]}. */
         void run(float[] buf, int planeIn, int groups, float[] out, float[] y, int yo) {
+            if (tile.positions()) {
+                runPositions(buf, planeIn, groups, out, y, yo);
+                return;
+            }
             int kd = koff.length, mr = tile.rows(), nr = tile.cols(), qPad = qPad(), rowsP = rowsP();
             for (int gi = 0; gi < groups; gi++) {
                 int base = gi * inGroup * planeIn + q0, wg = gi * rowsP * kd;
                 for (int q = 0; q < qPad; q += nr)
                     for (int i = 0; i < rowsP; i += mr) Kernels.runTable(tile, kd, packed, wg + i * kd, mr, buf, base + q, koff, out, i * qPad + q, qPad, false);
                 for (int o = 0; o < rows; o++) scatter(out, o * qPad, y, yo + (gi * rows + o) * outH * outW);
+            }
+        }
+
+        /**
+         * The position kernels: tiles of {@code R} consecutive positions of a row (only the {@code cols}
+         * that are outputs, rounded up to R) by vectors of output channels, the weights packed as
+         * [group][k][rowsP]; the block is [position][channel] and is transposed into the planes.
+         */
+        private void runPositions(float[] buf, int planeIn, int groups, float[] out, float[] y, int yo) {
+            int kd = koff.length, r = tile.rows(), cw = tile.cols(), coP = rowsP(), bLo = bLo(), bHi = bHi(), colsR = roundUp(bHi - bLo, r);
+            int a0 = q0 / wq, a1 = q1 / wq, plane = outH * outW;
+            for (int gi = 0; gi < groups; gi++) {
+                int base = gi * inGroup * planeIn, wg = gi * kd * coP;
+                for (int a = a0; a < a1; a++)
+                    for (int b = 0; b < colsR; b += r) {
+                        int at = base + a * wq + bLo + b, ot = ((a - a0) * colsR + b) * coP;
+                        for (int o = 0; o < coP; o += cw) Kernels.runPositions(tile, kd, buf, at, koff, packed, wg + o, coP, out, ot + o, coP, false);
+                    }
+                for (int a = a0; a < a1; a++) {
+                    int oy = a * sy + oy0;
+                    if (oy < 0 || oy >= outH) continue;
+                    int src = (a - a0) * colsR * coP, row = yo + gi * rows * plane + oy * outW + bLo * sx + ox0;
+                    for (int o = 0; o < rows; o++) {
+                        int d = row + o * plane, s = src + o;
+                        for (int b = 0; b < bHi - bLo; b++) y[d + b * sx] = out[s + b * coP];
+                    }
+                }
             }
         }
 
@@ -186,10 +231,53 @@ final class DirectConv {
     }
 
     /**
+     * The position tile for passes with {@code cols} output positions per row and {@code rows} output
+     * channels: whole rows of R positions, vectors over the channels (null: no position tile fits).
+     */
+    static Kernels.Tile positionTile(int cols, int rows) {
+        if (Kernels.WIDE) {
+            if (rows > Kernels.VL) return Kernels.T8x2P;
+            return cols % 16 == 0 ? Kernels.T16x1P : Kernels.T8x1P;
+        }
+        // AVX2: 4x2; the 12-accumulator shapes (6x2, 4x3) ran 1.5-2.5x slower (spills)
+        return rows > Kernels.VL ? Kernels.T4x2P : Kernels.T8x1P;
+    }
+
+    /** Whether the position kernels run a pass: forced by the engine configuration, or (AUTO) when the table kernel wastes more positions. */
+    static boolean positions(int cols, int wq, int rowsA, int channels) {
+        return switch (ConvKernels.path()) {
+            case POSITIONS -> true;
+            case AUTO -> {
+                if (channels <= Kernels.VL) yield false; // one vector of channels: a broadcast per multiply-add, load-bound (measured)
+                Kernels.Tile p = positionTile(cols, channels), t = passTile(rowsA * wq, channels);
+                double tableWork = (double) roundUp(rowsA * wq, t.cols()) * roundUp(channels, t.rows());
+                double posWork = (double) roundUp(cols, p.rows()) * rowsA * roundUp(channels, p.cols());
+                yield posWork * POSITION_PENALTY < tableWork;
+            }
+            default -> false;
+        };
+    }
+
+    /** Relative cost per multiply-add of the position kernels against the table kernels (their transposing scatter); measured, bench/NOTES.md. */
+    private static final double POSITION_PENALTY = 1.1;
+
+    /** Weights for the position kernels: [group][k][rowsP], rowsP the channels rounded up to the tile's vectors. */
+    private static float[] packPositions(int groups, int rows, int kd, int cw, WeightAt wt) {
+        int rowsP = roundUp(rows, cw);
+        float[] p = new float[groups * kd * rowsP];
+        for (int gi = 0; gi < groups; gi++)
+            for (int k = 0; k < kd; k++)
+                for (int o = 0; o < rows; o++) p[(gi * kd + k) * rowsP + o] = wt.at(gi, o, k);
+        return p;
+    }
+
+    /**
      * Forward tile: rows are output channels, columns positions. The narrow tile wins when rounding
      * the positions up to the wide tile's columns would waste more than its extra broadcasts cost.
      */
     static Kernels.Tile passTile(int positions, int rows) {
+        // AVX2: 4x2. 6x2 (12 accumulators of 16 registers) measured 10.5 ms or 20 ms on one layer depending on the JVM
+        // run (C2 spills it in some compilations); 4x2 gave 11.3 ms in every run (bench/NOTES.md)
         Kernels.Tile wide = Kernels.WIDE ? Kernels.T8x2T : Kernels.T4x2T, narrow = Kernels.WIDE ? Kernels.T16x1T : Kernels.T8x1T;
         double wideCost = (double) roundUp(positions, wide.cols()) * roundUp(rows, wide.rows());
         double narrowCost = NARROW_PENALTY * roundUp(positions, narrow.cols()) * roundUp(rows, narrow.rows());
@@ -234,8 +322,9 @@ final class DirectConv {
                         koff[r++] = ((phase * in.channels() + ci) * in.hh() + dy / in.sh()) * in.wh() + dx / in.sw();
                     }
             int q1 = g.ho() * in.wh();
-            Kernels.Tile t = passTile(q1, cog);
-            float[] packed = pack(g.groups(), cog, kd, t.rows(), (gi, o, k) -> w[wOff + (gi * cog + o) * kd + k]);
+            WeightAt wt = (gi, o, k) -> w[wOff + (gi * cog + o) * kd + k];
+            Kernels.Tile t = positions(g.wo(), in.wh(), g.ho(), cog) ? positionTile(g.wo(), cog) : passTile(q1, cog);
+            float[] packed = t.positions() ? packPositions(g.groups(), cog, kd, t.cols(), wt) : pack(g.groups(), cog, kd, t.rows(), wt);
             return new Forward(in, new Pass(t, packed, koff, cog, g.cg(), 0, q1, in.wh(), g.wo(), g.ho(), g.wo(), 1, 0, 1, 0));
         }
     }
@@ -243,10 +332,10 @@ final class DirectConv {
     /** Forward pass over images [lo, hi); y is [n, co, ho, wo]. */
     static void forward(float[] x, int xOff, float[] y, Geometry g, int lo, int hi, Forward f) {
         Pass pass = f.pass();
-        int used = f.in().size(0), slack = pass.qPad() + 2 * pass.tile().cols() + f.in().wh();
+        int used = f.in().size(0), slack = Math.max(pass.q1(), pass.qPad()) + 2 * pass.tile().cols() + pass.tile().rows() + f.in().wh();
         Scratch s = SCRATCH.get();
         boolean clear = s.padFor(List.of(f.in(), "CHW", slack), f.in().size(slack));
-        s.out = Scratch.grow(s.out, pass.rowsP() * pass.qPad());
+        s.out = Scratch.grow(s.out, pass.outSize());
         for (int b = lo; b < hi; b++, clear = false) {
             f.in().fillCHW(x, xOff + b * g.c() * g.inPlane(), s.pad, used + slack, clear);
             pass.run(s.pad, f.in().plane(), g.groups(), s.out, y, b * g.co() * g.outPlane());
@@ -282,12 +371,15 @@ final class DirectConv {
                     // rows a whose pixels lie inside the input: a*sh + phy - padH in [0, h)
                     int a0 = Math.max(0, ceilDiv(p.padH() - phy, sh)), a1 = ceilDiv(g.h() + p.padH() - phy, sh);
                     int q0 = a0 * wq, q1 = Math.max(q0, a1 * wq);
-                    Kernels.Tile t = passTile(q1 - q0, cg);
-                    float[] packed = pack(g.groups(), cg, kd, t.rows(), (gi, ci, k) -> {
+                    WeightAt wt = (gi, ci, k) -> {
                         int o = k / (kys.length * kxs.length), rest = k % (kys.length * kxs.length);
                         int ky = kys[rest / kxs.length], kx = kxs[rest % kxs.length];
                         return w[wOff + (((gi * cog + o) * cg + ci) * g.kh() + ky) * g.kw() + kx];
-                    });
+                    };
+                    // the columns b whose pixels are inside the input (the position kernels compute only those)
+                    int ox0 = phx - p.padW(), valid = Math.max(0, Math.min(colsB, ceilDiv(g.w() - ox0, sw)) - Math.max(0, ceilDiv(-ox0, sw)));
+                    Kernels.Tile t = positions(valid, wq, (q1 - q0) / wq, cg) ? positionTile(valid, cg) : passTile(q1 - q0, cg);
+                    float[] packed = t.positions() ? packPositions(g.groups(), cg, kd, t.cols(), wt) : pack(g.groups(), cg, kd, t.rows(), wt);
                     passes[phy * sw + phx] = new Pass(t, packed, koff, cg, cog, q0, q1, wq, colsB, g.h(), g.w(), sh, phy - p.padH(), sw, phx - p.padW());
                 }
             return new BackwardInput(in, passes);
@@ -301,18 +393,18 @@ final class DirectConv {
 
     /** Backward-input over images [lo, hi); gx [n, c, h, w] is fully overwritten. */
     static void backwardInput(float[] gy, int gyOff, float[] gx, Geometry g, int lo, int hi, BackwardInput bi) {
-        int qPad = 0, rowsP = 0, slack = 0;
+        int slack = 0;
         boolean complete = true;
         for (Pass pass : bi.passes()) {
             complete &= pass.koff().length > 0;
-            qPad = Math.max(qPad, pass.qPad());
-            rowsP = Math.max(rowsP, pass.rowsP());
-            slack = Math.max(slack, pass.q0() + pass.qPad() + 2 * pass.tile().cols());
+            slack = Math.max(slack, Math.max(pass.q1(), pass.q0() + pass.qPad()) + 2 * pass.tile().cols() + pass.tile().rows());
         }
         int used = bi.in().size(0);
         Scratch s = SCRATCH.get();
         boolean clear = s.padFor(List.of(bi.in(), "CHW", slack), bi.in().size(slack));
-        s.out = Scratch.grow(s.out, rowsP * qPad);
+        int outSize = 0;
+        for (Pass pass : bi.passes()) outSize = Math.max(outSize, pass.outSize());
+        s.out = Scratch.grow(s.out, outSize);
         for (int b = lo; b < hi; b++, clear = false) {
             int xo = b * g.c() * g.inPlane();
             bi.in().fillCHW(gy, gyOff + b * g.co() * g.outPlane(), s.pad, used + slack, clear);

@@ -7,7 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Register-blocked float32 micro-kernels shared by {@link Gemm} and {@link DirectConv}: one tile of
  * {@code rows x (vectors * VL)} outputs, every accumulator a local so C2 keeps it in a register.
  * A rows are broadcast from {@code a[ao + p*as + i]}; B rows are vectors at {@code b[bo + p*bs]}
- * (or at {@code b[bo + koff[p]]} for the table kernels, which read a padded image in place).
+ * (or at {@code b[bo + koff[p]]} for the table kernels, which read a padded image in place). The
+ * position kernels turn it around: rows are consecutive positions of a padded image, broadcast from
+ * {@code a[ao + koff[p] + i]}, and the vectors run over output channels (B = packed weights).
  * {@code C = alpha * acc} or, with {@code load}, {@code C += alpha * acc} (table kernels: alpha 1).
  *
  * <p>Measured on JDK 17 (AVX-512): up to 16 accumulators stay in registers; with 24 C2 spills them,
@@ -21,8 +23,8 @@ final class Kernels {
 
     private Kernels() {}
 
-    /** A micro-kernel shape: {@code rows x vectors}; table kernels read B through an offset table. */
-    record Tile(int id, int rows, int vectors, boolean table) {
+    /** A micro-kernel shape: {@code rows x vectors}; table kernels read B through an offset table, position kernels A. */
+    record Tile(int id, int rows, int vectors, boolean table, boolean positions) {
         int cols() {
             return vectors * VL;
         }
@@ -33,23 +35,27 @@ final class Kernels {
         }
     }
 
-    static final Tile T5x3 = new Tile(0, 5, 3, false);
-    static final Tile T6x2 = new Tile(1, 6, 2, false);
-    static final Tile T8x2 = new Tile(2, 8, 2, false);
-    static final Tile T4x4 = new Tile(3, 4, 4, false);
-    static final Tile T8x1 = new Tile(4, 8, 1, false);
-    static final Tile T4x2 = new Tile(5, 4, 2, false);
-    static final Tile T3x4 = new Tile(6, 3, 4, false);
-    static final Tile T4x3 = new Tile(7, 4, 3, false);
-    static final Tile T8x2T = new Tile(8, 8, 2, true);
-    static final Tile T4x2T = new Tile(9, 4, 2, true);
-    static final Tile T16x1T = new Tile(10, 16, 1, true);
-    static final Tile T8x1T = new Tile(11, 8, 1, true);
+    static final Tile T5x3 = new Tile(0, 5, 3, false, false);
+    static final Tile T6x2 = new Tile(1, 6, 2, false, false);
+    static final Tile T8x2 = new Tile(2, 8, 2, false, false);
+    static final Tile T4x4 = new Tile(3, 4, 4, false, false);
+    static final Tile T8x1 = new Tile(4, 8, 1, false, false);
+    static final Tile T4x2 = new Tile(5, 4, 2, false, false);
+    static final Tile T3x4 = new Tile(6, 3, 4, false, false);
+    static final Tile T4x3 = new Tile(7, 4, 3, false, false);
+    static final Tile T8x2T = new Tile(8, 8, 2, true, false);
+    static final Tile T4x2T = new Tile(9, 4, 2, true, false);
+    static final Tile T16x1T = new Tile(10, 16, 1, true, false);
+    static final Tile T8x1T = new Tile(11, 8, 1, true, false);
+    static final Tile T8x2P = new Tile(12, 8, 2, false, true);
+    static final Tile T16x1P = new Tile(13, 16, 1, false, true);
+    static final Tile T8x1P = new Tile(14, 8, 1, false, true);
+    static final Tile T4x2P = new Tile(15, 4, 2, false, true);
 
-    /** The tile called {@code name}, e.g. "5x3" (5 rows, 3 vectors) or "8x2t" (table kernel). */
+    /** The tile called {@code name}, e.g. "5x3" (5 rows, 3 vectors), "8x2t" (table kernel) or "8x2p" (position kernel). */
     static Tile byName(String name) {
-        for (Tile t : new Tile[] {T5x3, T6x2, T8x2, T4x4, T8x1, T4x2, T3x4, T4x3, T8x2T, T4x2T, T16x1T, T8x1T})
-            if ((t.rows() + "x" + t.vectors() + (t.table() ? "t" : "")).equals(name)) return t;
+        for (Tile t : new Tile[] {T5x3, T6x2, T8x2, T4x4, T8x1, T4x2, T3x4, T4x3, T8x2T, T4x2T, T16x1T, T8x1T, T8x2P, T16x1P, T8x1P, T4x2P})
+            if ((t.rows() + "x" + t.vectors() + (t.table() ? "t" : t.positions() ? "p" : "")).equals(name)) return t;
         throw new IllegalArgumentException("[gemm] unknown tile '" + name + "'");
     }
 
@@ -76,6 +82,16 @@ final class Kernels {
             case 10 -> kernel16x1t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
             case 11 -> kernel8x1t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
             default -> throw new IllegalArgumentException("[conv2d] tile " + t + " is not a table kernel");
+        }
+    }
+
+    static void runPositions(Tile t, int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        switch (t.id()) {
+            case 12 -> kernel8x2p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
+            case 13 -> kernel16x1p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
+            case 14 -> kernel8x1p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
+            case 15 -> kernel4x2p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
+            default -> throw new IllegalArgumentException("[conv2d] tile " + t + " is not a position kernel");
         }
     }
 
@@ -785,6 +801,264 @@ final class Kernels {
             c5_0.intoArray(c, co + 5 * ldc);
             c6_0.intoArray(c, co + 6 * ldc);
             c7_0.intoArray(c, co + 7 * ldc);
+        }
+    }
+
+    /** 8 consecutive positions x 2 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
+    static void kernel8x2p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z;
+        FloatVector c1_0 = z, c1_1 = z;
+        FloatVector c2_0 = z, c2_1 = z;
+        FloatVector c3_0 = z, c3_1 = z;
+        FloatVector c4_0 = z, c4_1 = z;
+        FloatVector c5_0 = z, c5_1 = z;
+        FloatVector c6_0 = z, c6_1 = z;
+        FloatVector c7_0 = z, c7_1 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bs, ai = ao + koff[p];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = x.fma(b0, c5_0); c5_1 = x.fma(b1, c5_1);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = x.fma(b0, c6_0); c6_1 = x.fma(b1, c6_1);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = x.fma(b0, c7_0); c7_1 = x.fma(b1, c7_1);
+        }
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.add(FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.add(FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.add(FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.add(FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c4_0.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.add(FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+            c5_0.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c5_1.add(FloatVector.fromArray(S, c, co + 5 * ldc + VL)).intoArray(c, co + 5 * ldc + VL);
+            c6_0.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c6_1.add(FloatVector.fromArray(S, c, co + 6 * ldc + VL)).intoArray(c, co + 6 * ldc + VL);
+            c7_0.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+            c7_1.add(FloatVector.fromArray(S, c, co + 7 * ldc + VL)).intoArray(c, co + 7 * ldc + VL);
+        } else {
+            c0_0.intoArray(c, co);
+            c0_1.intoArray(c, co + VL);
+            c1_0.intoArray(c, co + ldc);
+            c1_1.intoArray(c, co + ldc + VL);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c2_1.intoArray(c, co + 2 * ldc + VL);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c3_1.intoArray(c, co + 3 * ldc + VL);
+            c4_0.intoArray(c, co + 4 * ldc);
+            c4_1.intoArray(c, co + 4 * ldc + VL);
+            c5_0.intoArray(c, co + 5 * ldc);
+            c5_1.intoArray(c, co + 5 * ldc + VL);
+            c6_0.intoArray(c, co + 6 * ldc);
+            c6_1.intoArray(c, co + 6 * ldc + VL);
+            c7_0.intoArray(c, co + 7 * ldc);
+            c7_1.intoArray(c, co + 7 * ldc + VL);
+        }
+    }
+
+    /** 16 consecutive positions x 1 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
+    static void kernel16x1p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z;
+        FloatVector c1_0 = z;
+        FloatVector c2_0 = z;
+        FloatVector c3_0 = z;
+        FloatVector c4_0 = z;
+        FloatVector c5_0 = z;
+        FloatVector c6_0 = z;
+        FloatVector c7_0 = z;
+        FloatVector c8_0 = z;
+        FloatVector c9_0 = z;
+        FloatVector c10_0 = z;
+        FloatVector c11_0 = z;
+        FloatVector c12_0 = z;
+        FloatVector c13_0 = z;
+        FloatVector c14_0 = z;
+        FloatVector c15_0 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bs, ai = ao + koff[p];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = x.fma(b0, c7_0);
+            x = FloatVector.broadcast(S, a[ai + 8]);
+            c8_0 = x.fma(b0, c8_0);
+            x = FloatVector.broadcast(S, a[ai + 9]);
+            c9_0 = x.fma(b0, c9_0);
+            x = FloatVector.broadcast(S, a[ai + 10]);
+            c10_0 = x.fma(b0, c10_0);
+            x = FloatVector.broadcast(S, a[ai + 11]);
+            c11_0 = x.fma(b0, c11_0);
+            x = FloatVector.broadcast(S, a[ai + 12]);
+            c12_0 = x.fma(b0, c12_0);
+            x = FloatVector.broadcast(S, a[ai + 13]);
+            c13_0 = x.fma(b0, c13_0);
+            x = FloatVector.broadcast(S, a[ai + 14]);
+            c14_0 = x.fma(b0, c14_0);
+            x = FloatVector.broadcast(S, a[ai + 15]);
+            c15_0 = x.fma(b0, c15_0);
+        }
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c4_0.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c5_0.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c6_0.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c7_0.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+            c8_0.add(FloatVector.fromArray(S, c, co + 8 * ldc)).intoArray(c, co + 8 * ldc);
+            c9_0.add(FloatVector.fromArray(S, c, co + 9 * ldc)).intoArray(c, co + 9 * ldc);
+            c10_0.add(FloatVector.fromArray(S, c, co + 10 * ldc)).intoArray(c, co + 10 * ldc);
+            c11_0.add(FloatVector.fromArray(S, c, co + 11 * ldc)).intoArray(c, co + 11 * ldc);
+            c12_0.add(FloatVector.fromArray(S, c, co + 12 * ldc)).intoArray(c, co + 12 * ldc);
+            c13_0.add(FloatVector.fromArray(S, c, co + 13 * ldc)).intoArray(c, co + 13 * ldc);
+            c14_0.add(FloatVector.fromArray(S, c, co + 14 * ldc)).intoArray(c, co + 14 * ldc);
+            c15_0.add(FloatVector.fromArray(S, c, co + 15 * ldc)).intoArray(c, co + 15 * ldc);
+        } else {
+            c0_0.intoArray(c, co);
+            c1_0.intoArray(c, co + ldc);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c4_0.intoArray(c, co + 4 * ldc);
+            c5_0.intoArray(c, co + 5 * ldc);
+            c6_0.intoArray(c, co + 6 * ldc);
+            c7_0.intoArray(c, co + 7 * ldc);
+            c8_0.intoArray(c, co + 8 * ldc);
+            c9_0.intoArray(c, co + 9 * ldc);
+            c10_0.intoArray(c, co + 10 * ldc);
+            c11_0.intoArray(c, co + 11 * ldc);
+            c12_0.intoArray(c, co + 12 * ldc);
+            c13_0.intoArray(c, co + 13 * ldc);
+            c14_0.intoArray(c, co + 14 * ldc);
+            c15_0.intoArray(c, co + 15 * ldc);
+        }
+    }
+
+    /** 8 consecutive positions x 1 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
+    static void kernel8x1p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z;
+        FloatVector c1_0 = z;
+        FloatVector c2_0 = z;
+        FloatVector c3_0 = z;
+        FloatVector c4_0 = z;
+        FloatVector c5_0 = z;
+        FloatVector c6_0 = z;
+        FloatVector c7_0 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bs, ai = ao + koff[p];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = x.fma(b0, c7_0);
+        }
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c4_0.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c5_0.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c6_0.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c7_0.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+        } else {
+            c0_0.intoArray(c, co);
+            c1_0.intoArray(c, co + ldc);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c4_0.intoArray(c, co + 4 * ldc);
+            c5_0.intoArray(c, co + 5 * ldc);
+            c6_0.intoArray(c, co + 6 * ldc);
+            c7_0.intoArray(c, co + 7 * ldc);
+        }
+    }
+
+    /** 4 consecutive positions x 2 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
+    static void kernel4x2p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z;
+        FloatVector c1_0 = z, c1_1 = z;
+        FloatVector c2_0 = z, c2_1 = z;
+        FloatVector c3_0 = z, c3_1 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bs, ai = ao + koff[p];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+        }
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.add(FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.add(FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.add(FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.add(FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+        } else {
+            c0_0.intoArray(c, co);
+            c0_1.intoArray(c, co + VL);
+            c1_0.intoArray(c, co + ldc);
+            c1_1.intoArray(c, co + ldc + VL);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c2_1.intoArray(c, co + 2 * ldc + VL);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c3_1.intoArray(c, co + 3 * ldc + VL);
         }
     }
 
