@@ -10,9 +10,12 @@ import kr.engine.Shapes;
 import kr.engine.Tensor;
 
 /**
- * Batch normalization (forward and backward, each two passes over the data per channel) and log
- * softmax. A channel of {@code [N, C, ...]} is N runs of the inner size spaced C*inner apart; one
- * thread owns a channel, so per-channel statistics never depend on the thread count.
+ * Batch normalization (forward and backward, each two passes over the data) and log softmax. A
+ * channel of {@code [N, C, ...]} is N runs of the inner size spaced C*inner apart; one thread owns a
+ * block of channels, so per-channel statistics never depend on the thread count. Each pass walks
+ * images outermost and the thread's channels inside, so a thread reads one contiguous stretch per
+ * image (the prefetcher follows it; channel by channel, every run started on a cold page), while
+ * every channel's sums still see its runs in image order: the bits are those of a channel-by-channel walk.
  */
 final class NormKernels {
     private NormKernels() {}
@@ -27,62 +30,133 @@ final class NormKernels {
         int base = in.offset(), stride = c * inner;
         double m = (double) n * inner;
         Parallel.forRange(c, Vec.grainFor((long) n * inner), (chunk, lo, hi) -> {
-            double[] s = new double[2];
+            // pass 1: sums shifted by one sample of the channel, so the variance does not cancel
+            float[] shift = new float[hi - lo];
+            for (int ch = lo; ch < hi; ch++) shift[ch - lo] = a[base + ch * inner];
+            Sums sums = new Sums(hi - lo, 2);
+            for (int r = 0; r < n; r++)
+                for (int ch = lo; ch < hi; ch++) sums.shifted(ch - lo, a, base + ch * inner + r * stride, inner, shift[ch - lo], r == n - 1);
+            float[] sc = new float[hi - lo], muHi = new float[hi - lo], muLo = new float[hi - lo];
             for (int ch = lo; ch < hi; ch++) {
-                int start = base + ch * inner;
-                // pass 1: sums shifted by one sample of the channel, so the variance does not cancel
-                float k = a[start];
-                shiftedSums(a, start, n, stride, inner, k, s);
-                double d = s[0] / m, mu = k + d, var = Math.max(s[1] / m - d * d, 0);
-                double iv = 1.0 / Math.sqrt(var + eps), scale = iv * ga[ch];
+                int j = ch - lo;
+                double d = sums.total(j, 0) / m, mu = shift[j] + d, var = Math.max(sums.total(j, 1) / m - d * d, 0);
+                double iv = 1.0 / Math.sqrt(var + eps);
                 mean[ch] = (float) mu;
                 inv[ch] = (float) iv;
-                // pass 2: y = (x - mean) * scale + beta, with the mean split into two floats so that
-                // x - mean stays exact even when the mean is large next to the spread
-                float sc = (float) scale, b = be[ch], muHi = (float) mu, muLo = (float) (mu - muHi);
-                int ub = S.loopBound(inner);
-                for (int r = 0; r < n; r++) {
-                    int o = start + r * stride, yo = o - base, i = 0;
-                    for (; i < ub; i += L) FloatVector.fromArray(S, a, o + i).sub(muHi).sub(muLo).mul(sc).add(b).intoArray(y, yo + i);
-                    for (; i < inner; i++) y[yo + i] = (a[o + i] - muHi - muLo) * sc + b;
-                }
+                // the mean split into two floats, so that x - mean stays exact even when the mean is large next to the spread
+                sc[j] = (float) (iv * ga[ch]);
+                muHi[j] = (float) mu;
+                muLo[j] = (float) (mu - muHi[j]);
             }
+            // pass 2: y = (x - mean) * scale + beta
+            int ub = S.loopBound(inner);
+            for (int r = 0; r < n; r++)
+                for (int ch = lo; ch < hi; ch++) {
+                    int j = ch - lo, o = base + ch * inner + r * stride, yo = o - base, i = 0;
+                    float s = sc[j], b = be[ch], hiM = muHi[j], loM = muLo[j];
+                    for (; i < ub; i += L) FloatVector.fromArray(S, a, o + i).sub(hiM).sub(loM).mul(s).add(b).intoArray(y, yo + i);
+                    for (; i < inner; i++) y[yo + i] = (a[o + i] - hiM - loM) * s + b;
+                }
         });
         int[] cs = {c};
         return new Tensor[] {Vec.wrap(y, xs), Vec.wrap(mean, cs), Vec.wrap(inv, cs)};
     }
 
-    /** {@code s[0] = sum(x - k)}, {@code s[1] = sum((x - k)^2)} over a channel's runs. */
-    private static void shiftedSums(float[] a, int start, int runs, int stride, int len, float k, double[] s) {
-        FloatVector kv = FloatVector.broadcast(S, k), acc1 = FloatVector.zero(S), acc2 = FloatVector.zero(S);
-        float t1 = 0, t2 = 0;
-        double s1 = 0, s2 = 0;
-        int pending = 0;
-        for (int r = 0; r < runs; r++)
-            for (int p = 0; p < len; p += FLUSH) { // blocks of at most FLUSH elements per float32 accumulation
-            int o = start + r * stride + p, n = Math.min(FLUSH, len - p), i = 0, ub = S.loopBound(n);
-            for (; i < ub; i += L) {
-                FloatVector d = FloatVector.fromArray(S, a, o + i).sub(kv);
-                acc1 = acc1.add(d);
-                acc2 = acc2.add(d.mul(d));
-            }
-            for (; i < n; i++) {
-                float d = a[o + i] - k;
-                t1 += d;
-                t2 += d * d;
-            }
-            pending += n;
-            if (pending >= FLUSH || (r == runs - 1 && p + n == len)) {
-                s1 += Vec.sumLanes(acc1) + t1;
-                s2 += Vec.sumLanes(acc2) + t2;
-                acc1 = FloatVector.zero(S);
-                acc2 = FloatVector.zero(S);
-                t1 = t2 = 0;
-                pending = 0;
-            }
+    /**
+     * Per-channel sums over runs fed one at a time, channels interleaved: each channel keeps its own
+     * vector and tail accumulators and flushes them into doubles every {@link Vec#FLUSH} elements, in
+     * the order its runs arrive, exactly as one pass over that channel alone would.
+     */
+    private static final class Sums {
+        final int k;
+        final float[] acc, tail;
+        final double[] total;
+        final int[] pending;
+
+        Sums(int channels, int k) {
+            this.k = k;
+            acc = new float[channels * k * L];
+            tail = new float[channels * k];
+            total = new double[channels * k];
+            pending = new int[channels];
         }
-        s[0] = s1;
-        s[1] = s2;
+
+        double total(int ch, int i) {
+            return total[ch * k + i];
+        }
+
+        /** Adds {@code x - shift} and {@code (x - shift)^2} of one run (blocks of at most FLUSH elements). */
+        void shifted(int ch, float[] a, int start, int len, float shift, boolean lastRun) {
+            FloatVector kv = FloatVector.broadcast(S, shift);
+            int ao = ch * 2 * L;
+            FloatVector acc1 = FloatVector.fromArray(S, acc, ao), acc2 = FloatVector.fromArray(S, acc, ao + L);
+            float t1 = tail[2 * ch], t2 = tail[2 * ch + 1];
+            for (int p = 0; p < len; p += FLUSH) {
+                int o = start + p, n = Math.min(FLUSH, len - p), i = 0, ub = S.loopBound(n);
+                for (; i < ub; i += L) {
+                    FloatVector d = FloatVector.fromArray(S, a, o + i).sub(kv);
+                    acc1 = acc1.add(d);
+                    acc2 = acc2.add(d.mul(d));
+                }
+                for (; i < n; i++) {
+                    float d = a[o + i] - shift;
+                    t1 += d;
+                    t2 += d * d;
+                }
+                pending[ch] += n;
+                if (pending[ch] >= FLUSH || (lastRun && p + n == len)) {
+                    total[2 * ch] += Vec.sumLanes(acc1) + t1;
+                    total[2 * ch + 1] += Vec.sumLanes(acc2) + t2;
+                    acc1 = FloatVector.zero(S);
+                    acc2 = FloatVector.zero(S);
+                    t1 = t2 = 0;
+                    pending[ch] = 0;
+                }
+            }
+            acc1.intoArray(acc, ao);
+            acc2.intoArray(acc, ao + L);
+            tail[2 * ch] = t1;
+            tail[2 * ch + 1] = t2;
+        }
+
+        /** Adds {@code g}, {@code g * (x - mu)} and {@code x - mu} of one run of g and x. */
+        void grad(int ch, float[] g, int go, float[] a, int xo, int len, float mu, boolean lastRun) {
+            int ao = ch * 3 * L;
+            FloatVector acc1 = FloatVector.fromArray(S, acc, ao), acc2 = FloatVector.fromArray(S, acc, ao + L), acc3 = FloatVector.fromArray(S, acc, ao + 2 * L);
+            float t1 = tail[3 * ch], t2 = tail[3 * ch + 1], t3 = tail[3 * ch + 2];
+            for (int p = 0; p < len; p += FLUSH) {
+                int gp = go + p, xp = xo + p, n = Math.min(FLUSH, len - p), i = 0, ub = S.loopBound(n);
+                for (; i < ub; i += L) {
+                    FloatVector gv = FloatVector.fromArray(S, g, gp + i), xc = FloatVector.fromArray(S, a, xp + i).sub(mu);
+                    acc1 = acc1.add(gv);
+                    acc2 = acc2.add(gv.mul(xc));
+                    acc3 = acc3.add(xc);
+                }
+                for (; i < n; i++) {
+                    float xc = a[xp + i] - mu;
+                    t1 += g[gp + i];
+                    t2 += g[gp + i] * xc;
+                    t3 += xc;
+                }
+                pending[ch] += n;
+                if (pending[ch] >= FLUSH || (lastRun && p + n == len)) {
+                    total[3 * ch] += Vec.sumLanes(acc1) + t1;
+                    total[3 * ch + 1] += Vec.sumLanes(acc2) + t2;
+                    total[3 * ch + 2] += Vec.sumLanes(acc3) + t3;
+                    acc1 = FloatVector.zero(S);
+                    acc2 = FloatVector.zero(S);
+                    acc3 = FloatVector.zero(S);
+                    t1 = t2 = t3 = 0;
+                    pending[ch] = 0;
+                }
+            }
+            acc1.intoArray(acc, ao);
+            acc2.intoArray(acc, ao + L);
+            acc3.intoArray(acc, ao + 2 * L);
+            tail[3 * ch] = t1;
+            tail[3 * ch + 1] = t2;
+            tail[3 * ch + 2] = t3;
+        }
     }
 
     /** Returns {dx, dgamma, dbeta}; see {@link kr.engine.backend.Backend#batchNormBackward}. */
@@ -95,71 +169,42 @@ final class NormKernels {
         int gbase = gin.offset(), xbase = xin.offset(), stride = c * inner;
         double m = (double) n * inner;
         Parallel.forRange(c, Vec.grainFor((long) n * inner), (chunk, c0, c1) -> {
-            double[] s = new double[3];
+            // pass 1: sum(g), sum(g * (x - mu)) and sum(x - mu). The last one recovers the part of the
+            // batch mean that rounding the saved mean to float32 lost (lo), which matters when the
+            // mean is large next to the spread.
+            Sums sums = new Sums(c1 - c0, 3);
+            for (int r = 0; r < n; r++)
+                for (int ch = c0; ch < c1; ch++) {
+                    int off = ch * inner + r * stride;
+                    sums.grad(ch - c0, g, gbase + off, a, xbase + off, inner, mean[ch], r == n - 1);
+                }
+            float[] ka = new float[c1 - c0], kb = new float[c1 - c0], kc = new float[c1 - c0], muLo = new float[c1 - c0];
             for (int ch = c0; ch < c1; ch++) {
-                int off = ch * inner;
-                float mu = mean[ch];
-                // pass 1: sum(g), sum(g * (x - mu)) and sum(x - mu). The last one recovers the part of the
-                // batch mean that rounding the saved mean to float32 lost (lo), which matters when the
-                // mean is large next to the spread.
-                gradSums(g, gbase + off, a, xbase + off, n, stride, inner, mu, s);
-                double lo = s[2] / m, iv = inv[ch], sg = s[0], sgx = (s[1] - lo * sg) * iv; // sgx = sum(g * xhat)
+                int j = ch - c0;
+                double lo = sums.total(j, 2) / m, iv = inv[ch], sg = sums.total(j, 0), sgx = (sums.total(j, 1) - lo * sg) * iv; // sgx = sum(g * xhat)
                 dbeta[ch] = (float) sg;
                 dgamma[ch] = (float) sgx;
-                // pass 2: dx = gamma*inv/m * (m*g - sum(g) - xhat*sum(g*xhat)) = ka*g + kb*(x - mean) + kc
-                float ka = (float) (ga[ch] * iv), kb = (float) (-ga[ch] * iv * iv * sgx / m), kc = (float) (-ga[ch] * iv * sg / m);
-                float muLo = (float) lo;
-                int ub = S.loopBound(inner);
-                for (int r = 0; r < n; r++) {
-                    int o = off + r * stride, go = gbase + o, xo = xbase + o, i = 0;
-                    for (; i < ub; i += L) {
-                        FloatVector xc = FloatVector.fromArray(S, a, xo + i).sub(mu).sub(muLo);
-                        FloatVector.fromArray(S, g, go + i).mul(ka).add(xc.mul(kb)).add(kc).intoArray(dx, o + i);
-                    }
-                    for (; i < inner; i++) dx[o + i] = g[go + i] * ka + (a[xo + i] - mu - muLo) * kb + kc;
-                }
+                // dx = gamma*inv/m * (m*g - sum(g) - xhat*sum(g*xhat)) = ka*g + kb*(x - mean) + kc
+                ka[j] = (float) (ga[ch] * iv);
+                kb[j] = (float) (-ga[ch] * iv * iv * sgx / m);
+                kc[j] = (float) (-ga[ch] * iv * sg / m);
+                muLo[j] = (float) lo;
             }
+            // pass 2
+            int ub = S.loopBound(inner);
+            for (int r = 0; r < n; r++)
+                for (int ch = c0; ch < c1; ch++) {
+                    int j = ch - c0, o = ch * inner + r * stride, go = gbase + o, xo = xbase + o, i = 0;
+                    float mu = mean[ch], lo = muLo[j], fa = ka[j], fb = kb[j], fc = kc[j];
+                    for (; i < ub; i += L) {
+                        FloatVector xc = FloatVector.fromArray(S, a, xo + i).sub(mu).sub(lo);
+                        FloatVector.fromArray(S, g, go + i).mul(fa).add(xc.mul(fb)).add(fc).intoArray(dx, o + i);
+                    }
+                    for (; i < inner; i++) dx[o + i] = g[go + i] * fa + (a[xo + i] - mu - lo) * fb + fc;
+                }
         });
         int[] cs = {c};
         return new Tensor[] {Vec.wrap(dx, xs), Vec.wrap(dgamma, cs), Vec.wrap(dbeta, cs)};
-    }
-
-    /** {@code s[0] = sum(g)}, {@code s[1] = sum(g * (x - mu))}, {@code s[2] = sum(x - mu)} over a channel's runs of g and x. */
-    private static void gradSums(float[] g, int gs, float[] a, int xs, int runs, int stride, int len, float mu, double[] s) {
-        FloatVector acc1 = FloatVector.zero(S), acc2 = FloatVector.zero(S), acc3 = FloatVector.zero(S);
-        float t1 = 0, t2 = 0, t3 = 0;
-        double s1 = 0, s2 = 0, s3 = 0;
-        int pending = 0;
-        for (int r = 0; r < runs; r++)
-            for (int p = 0; p < len; p += FLUSH) { // blocks of at most FLUSH elements per float32 accumulation
-            int go = gs + r * stride + p, xo = xs + r * stride + p, n = Math.min(FLUSH, len - p), i = 0, ub = S.loopBound(n);
-            for (; i < ub; i += L) {
-                FloatVector gv = FloatVector.fromArray(S, g, go + i), xc = FloatVector.fromArray(S, a, xo + i).sub(mu);
-                acc1 = acc1.add(gv);
-                acc2 = acc2.add(gv.mul(xc));
-                acc3 = acc3.add(xc);
-            }
-            for (; i < n; i++) {
-                float xc = a[xo + i] - mu;
-                t1 += g[go + i];
-                t2 += g[go + i] * xc;
-                t3 += xc;
-            }
-            pending += n;
-            if (pending >= FLUSH || (r == runs - 1 && p + n == len)) {
-                s1 += Vec.sumLanes(acc1) + t1;
-                s2 += Vec.sumLanes(acc2) + t2;
-                s3 += Vec.sumLanes(acc3) + t3;
-                acc1 = FloatVector.zero(S);
-                acc2 = FloatVector.zero(S);
-                acc3 = FloatVector.zero(S);
-                t1 = t2 = t3 = 0;
-                pending = 0;
-            }
-        }
-        s[0] = s1;
-        s[1] = s2;
-        s[2] = s3;
     }
 
     /** Elements of a small float32 tensor (gamma, beta, statistics) in logical order. */
