@@ -23,6 +23,7 @@ public final class TrainStep implements ProbeWorkload.Timed {
     private final Tensor x;
     private final int[] y;
     private final double flop;
+    private final Models.Summary summary;
 
     /** {@code model} with {@code classes} outputs, batch {@code batch} of 3x32x32 images. */
     public TrainStep(String model, int batch, int classes) {
@@ -32,7 +33,8 @@ public final class TrainStep implements ProbeWorkload.Timed {
         opt = new SGD(net.parameters(), 0.05, 0.9, 5e-4, false);
         x = Tensor.randn(new Rng(1), batch, 3, 32, 32);
         y = labels(batch, classes);
-        flop = 3.0 * 2 * Models.summary(model, classes).macs() * batch; // forward + two backward passes
+        summary = Models.summary(model, classes);
+        flop = 3.0 * 2 * summary.macs() * batch; // forward + two backward passes
     }
 
     static int[] labels(int n, int classes) {
@@ -51,6 +53,16 @@ public final class TrainStep implements ProbeWorkload.Timed {
     @Override
     public double flop() {
         return flop;
+    }
+
+    @Override
+    public Map<String, Object> facts() {
+        return Map.of("params", (double) summary.params(), "macs_per_image", (double) summary.macs());
+    }
+
+    @Override
+    public String check() {
+        return "loss and every parameter gradient of a batch-4 step vs the float64 scalar backend (same weights)";
     }
 
     /** Loss and every parameter gradient of one batch-4 step: default backend (float32) against the reference (float64). */
