@@ -37,10 +37,18 @@ How the times are made trustworthy:
     its range over rounds. A row whose kr spread ((max - min) / median over rounds) exceeds 20% is
     marked '!' and is not trustworthy; '~' marks the same for the reference; 'j' marks JIT compilation
     during kr's timed reps (over 1% of their time).
+  * --forks N splits the rounds over N probe JVMs started one after the other, each preparing and
+    warming anew: C2 does not always compile a kernel the same way (with AVX2's 16 registers the 6x16
+    GEMM kernel came out at 13.7 KB and ran sgemm 1024 in 23 ms in some JVMs, at 14.1 KB and 50 ms in
+    others), which no number of rounds in one JVM reveals. 'f' marks rows whose per-JVM kr medians
+    differ by over 20%.
   * The header names the CPU, each side's vector ISA (kr: -XX:UseAVX and the Vector API width;
     NumPy/torch.mm: OpenBLAS's core; torch convolutions: oneDNN's ISA, read from its verbose log;
     ATen's own kernels: torch's CPU capability), the JDK and the threads, and the machine load: the
     1-minute load average before and after, and per round how many CPUs other processes kept busy.
+    When that is over a quarter of the CPUs the report says so: a busy machine inflates multi-threaded
+    NumPy/PyTorch times far more than kr's (their OpenMP/OpenBLAS threads spin at barriers while a
+    descheduled partner holds them up; kr's threads park), so use a quiet machine or --threads 1.
 
 --avx2 re-runs this script in a child process whose environment limits every side to 256-bit AVX2:
 OPENBLAS_CORETYPE=Haswell, ONEDNN_MAX_CPU_ISA=AVX2 and DNNL_MAX_CPU_ISA=AVX2 (oneDNN 2.6 reads both),
@@ -81,6 +89,9 @@ def parse_args(argv=None):
     ap.add_argument("--java", default="java", help="java executable for the probe and kr train (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java)")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("KR_THREADS", os.cpu_count() or 1)), help="threads on every side (default: all CPUs)")
     ap.add_argument("--avx2", action="store_true", help="limit kr, OpenBLAS, oneDNN and ATen to AVX2 (256-bit)")
+    ap.add_argument("--forks", type=int, default=1,
+                    help="run kr's rounds in this many fresh probe JVMs one after the other (each prepares and warms anew): "
+                         "shows whether the JIT compiles kernels differently from one JVM to the next (default 1)")
     ap.add_argument("--warm-tol", type=float, default=0.03, help="kr warm-up: relative change of the 5-rep median that counts as stable (default 0.03)")
     ap.add_argument("--warm-max-s", type=float, default=30, help="kr warm-up: at most this many seconds per workload (default 30)")
     ap.add_argument("--json", help="also write everything (every sample, load, versions) here")
@@ -203,7 +214,7 @@ class Workload:
 
     def __init__(self, name, kr, numpy=None, torch=None, reps=3, params=None):
         self.name, self.kr, self.numpy, self.torch, self.reps, self.params = name, kr, numpy, torch, reps, params
-        self.gflop, self.check, self.failed, self.warm = None, None, None, None
+        self.gflop, self.check, self.failed, self.warms = None, None, None, []
 
 
 # (label, cin, cout, hw, k, stride, pad): every distinct convolution of a CIFAR ResNet-20
@@ -484,60 +495,73 @@ def main():
     failed = False
 
     if ws:
-        note(f"preparing and checking {len(ws)} kr workloads ...")
-        for w in ws:
-            try:
-                r = probe.ask(f"prepare {w.kr}")
-                w.gflop, w.check = r["gflop"], r["check"]
-                if w.params is not None and "params" in r and int(r["params"]) != w.params:
-                    w.failed = f"PyTorch's network has {w.params} parameters, kr's {int(r['params'])}: not the same model"
-            except ProbeError as e:
-                w.failed = str(e)
-            if w.failed:
-                failed = True
-                note(f"  CHECK FAILED {w.name}: {w.failed}")
-        live = [w for w in ws if not w.failed]
-        note(f"warming up (kr: until stable within {args.warm_tol:.0%} and the JIT is idle, at most {args.warm_max_s:.0f} s each) ...")
-        for w in live:
-            w.warm = probe.ask(f"warm {args.warm_tol} {args.warm_max_s} {w.kr}")
-            for fn in (w.numpy, w.torch):
-                if fn:
-                    warm_python(fn)
-            note(f"  {w.name}: {w.warm['reps']} reps, {w.warm['seconds']:.1f} s, {'stable' if w.warm['converged'] else 'NOT stable (cap)'} "
-                 f"at {w.warm['median_ms']:.2f} ms")
-        samples = {w.name: {"kr": [], "numpy": [], "torch": []} for w in live}
-        jit = {w.name: 0.0 for w in live}
-        gc = {w.name: 0.0 for w in live}
-        meter = LoadMeter([os.getpid(), probe.p.pid])
+        forks = max(1, min(args.forks, args.rounds))
+        bounds = [round(f * args.rounds / forks) for f in range(forks + 1)]
+        samples = {w.name: {"kr": [], "numpy": [], "torch": []} for w in ws}
+        jit = {w.name: 0.0 for w in ws}
+        gc = {w.name: 0.0 for w in ws}
+        fork_samples = {w.name: [[] for _ in range(forks)] for w in ws}
         round_load = []
-        for r in range(args.rounds):
-            meter.start()
-            la0 = loadavg()
+        for f in range(forks):
+            if f > 0:  # a fresh JVM: its JIT compiles the kernels anew
+                probe = Probe(java, args.threads, args.avx2)
+                probe.ask("info")
+            tag = f" (JVM {f + 1}/{forks})" if forks > 1 else ""
+            note(f"preparing and checking {len(ws)} kr workloads{tag} ...")
+            for w in ws:
+                if w.failed:
+                    continue
+                try:
+                    r = probe.ask(f"prepare {w.kr}")
+                    w.gflop, w.check = r["gflop"], r["check"]
+                    if w.params is not None and "params" in r and int(r["params"]) != w.params:
+                        w.failed = f"PyTorch's network has {w.params} parameters, kr's {int(r['params'])}: not the same model"
+                except ProbeError as e:
+                    w.failed = str(e)
+                if w.failed:
+                    failed = True
+                    note(f"  CHECK FAILED {w.name}: {w.failed}")
+            live = [w for w in ws if not w.failed]
+            note(f"warming up{tag} (kr: until stable within {args.warm_tol:.0%} and the JIT is idle, at most {args.warm_max_s:.0f} s each) ...")
             for w in live:
-                sides = ["numpy", "torch", "kr"]
-                sides = sides[r % 3:] + sides[:r % 3]
-                for side in sides:
-                    if side == "kr":
-                        rep = probe.ask(f"run {w.reps} {w.kr}")
-                        samples[w.name]["kr"].append(rep["ms"])
-                        jit[w.name] += rep["jit_ms"]
-                        gc[w.name] += rep["gc_ms"]
-                    elif getattr(w, side):
-                        samples[w.name][side].append(time_python(getattr(w, side), w.reps))
-            other = meter.stop()
-            round_load.append({"other_cpus_busy": other, "loadavg_start": la0, "loadavg_end": loadavg()})
-            note(f"  round {r + 1}/{args.rounds}: other processes kept {other:.2f} of {cpu['cpus']} CPUs busy; load average {loadavg():.2f}")
-        probe.close()
+                wr = probe.ask(f"warm {args.warm_tol} {args.warm_max_s} {w.kr}")
+                w.warms.append(wr)
+                if f == 0:
+                    for fn in (w.numpy, w.torch):
+                        if fn:
+                            warm_python(fn)
+                note(f"  {w.name}: {wr['reps']} reps, {wr['seconds']:.1f} s, {'stable' if wr['converged'] else 'NOT stable (cap)'} at {wr['median_ms']:.2f} ms")
+            meter = LoadMeter([os.getpid(), probe.p.pid])
+            for r in range(bounds[f], bounds[f + 1]):
+                meter.start()
+                la0 = loadavg()
+                for w in live:
+                    sides = ["numpy", "torch", "kr"]
+                    sides = sides[r % 3:] + sides[:r % 3]
+                    for side in sides:
+                        if side == "kr":
+                            rep = probe.ask(f"run {w.reps} {w.kr}")
+                            samples[w.name]["kr"].append(rep["ms"])
+                            fork_samples[w.name][f] += rep["ms"]
+                            jit[w.name] += rep["jit_ms"]
+                            gc[w.name] += rep["gc_ms"]
+                        elif getattr(w, side):
+                            samples[w.name][side].append(time_python(getattr(w, side), w.reps))
+                other = meter.stop()
+                round_load.append({"other_cpus_busy": other, "loadavg_start": la0, "loadavg_end": loadavg(), "jvm": f + 1})
+                note(f"  round {r + 1}/{args.rounds}{tag}: other processes kept {other:.2f} of {cpu['cpus']} CPUs busy; load average {loadavg():.2f}")
+            probe.close()
         results["rounds_load"] = round_load
 
         head = (f"{'workload (N=128)':<40} {'kr ms min/med/max':>24} {'NumPy ms min/med/max':>24} {'PyTorch ms min/med/max':>24} "
                 f"{'kr GF/s':>7} {'ratio':>5} {'(range)':>11} flags")
         log("")
-        log(f"Times in ms: min/median/max over {args.rounds} rounds of each round's median; ratio = kr / reference "
+        log(f"Times in ms: min/median/max over {args.rounds} rounds of each round's median"
+            + (f" (kr: rounds split over {forks} fresh JVMs)" if forks > 1 else "") + "; ratio = kr / reference "
             f"(NumPy where it has the workload, else PyTorch), lower is better")
         log(head)
         log("-" * len(head))
-        rows, nflag = [], {"!": 0, "~": 0, "w": 0, "j": 0}
+        rows, nflag = [], {"!": 0, "~": 0, "w": 0, "j": 0, "f": 0}
         for w in ws:
             if w.failed:
                 log(f"{w.name:<40} CHECK FAILED, not timed: {w.failed[:150]}")
@@ -553,8 +577,11 @@ def main():
                 flags += "!"
             if s[refside]["spread"] > SPREAD_LIMIT:
                 flags += "~"
-            if not w.warm["converged"]:
+            if not all(x["converged"] for x in w.warms):
                 flags += "w"
+            fork_meds = [statistics.median(x) for x in fork_samples[w.name] if x]
+            if len(fork_meds) > 1 and (max(fork_meds) - min(fork_meds)) / statistics.median(fork_meds) > SPREAD_LIMIT:
+                flags += "f"
             if jit[w.name] > 0.01 * kr_timed:
                 flags += "j"
             for f in flags:
@@ -563,17 +590,24 @@ def main():
             log(f"{w.name:<40} {fmt_mmm(s['kr'])} {fmt_mmm(s['numpy'])} {fmt_mmm(s['torch'])} {gfs:7.1f} {ratio:5.2f} "
                 f"{'(%.2f-%.2f)' % (min(per_round), max(per_round)):>11} {flags}")
             rows.append({"workload": w.name, "kr_cmd": w.kr, "gflop": w.gflop, "check": w.check, "reference": refside, "ratio_kr_over_ref": ratio,
-                         "ratio_per_round": per_round, "stats_ms": s, "flags": flags, "warmup": {k: v for k, v in w.warm.items()},
+                         "ratio_per_round": per_round, "stats_ms": s, "flags": flags, "warmup": w.warms, "kr_median_ms_per_jvm": fork_meds,
                          "kr_jit_ms_during_timing": jit[w.name], "kr_gc_ms_during_timing": gc[w.name], "kr_timed_ms": kr_timed,
                          "samples_ms": samples[w.name]})
         log("")
         log(f"flags: '!' kr spread over rounds > {SPREAD_LIMIT:.0%} ({nflag['!']} rows: their kr times are not trustworthy); "
             f"'~' reference spread > {SPREAD_LIMIT:.0%} ({nflag['~']}); 'w' kr warm-up hit the {args.warm_max_s:.0f} s cap before it was stable "
-            f"({nflag['w']}); 'j' JIT compiling during kr's timed reps for over 1% of their time ({nflag['j']})")
+            f"({nflag['w']}); 'j' JIT compiling during kr's timed reps for over 1% of their time ({nflag['j']})"
+            + (f"; 'f' kr medians of the {forks} JVMs differ by over {SPREAD_LIMIT:.0%} ({nflag['f']}: the JIT compiled a kernel differently)"
+               if forks > 1 else ""))
         oth = [x["other_cpus_busy"] for x in round_load]
         log(f"machine load during the rounds: other processes kept {min(oth):.2f}-{max(oth):.2f} of {cpu['cpus']} CPUs busy "
             f"(median {statistics.median(oth):.2f}); 1-minute load average {min(x['loadavg_start'] for x in round_load):.1f}-"
             f"{max(x['loadavg_end'] for x in round_load):.1f}")
+        if statistics.median(oth) > 0.25 * cpu["cpus"]:
+            log(f"WARNING: the machine was busy: other processes used {statistics.median(oth):.2f} of {cpu['cpus']} CPUs. All times are inflated, "
+                f"the references' more than kr's when they run several threads (OpenMP and OpenBLAS threads spin at barriers while a "
+                f"descheduled partner holds them up; kr's threads park), so multi-threaded ratios here flatter kr. Prefer a quiet machine, "
+                f"or compare with --threads 1.")
         log("every kr row was checked before it was timed: " + "; ".join(sorted({f"{w.kr.split()[0]}: {w.check}" for w in ws if w.check})))
         results["results"] = rows
 

@@ -34,14 +34,15 @@ import kr.engine.backend.vector.Gemm;
  * </pre>
  *
  * <p>Nothing is timed before it has been checked: {@code warm} and {@code run} prepare (and so check)
- * a command they have not seen. <b>Stable</b> means: at least {@code 2 * WINDOW} reps, the median of
- * the last {@code WINDOW} reps within {@code TOL} (relative) of the median of the {@code WINDOW}
- * before, at least {@link #MIN_WARM_SECONDS} spent, no JIT compilation finished during the last
- * window ({@code jit_ms}: the JVM's total compilation time, which grows whenever C1 or C2 completes
- * a method) and none running or queued ({@link #jitBusy}). The JIT test matters: right
- * after a first compilation C2 often deoptimizes a kernel (an {@code unstable_if} trap on a branch the
- * profile had not seen) and recompiles it seconds later; a fixed number of warm-up reps can end in
- * between (see bench/NOTES.md, "Stable timings"). {@code jit_ms} and {@code gc_ms} in {@code run}
+ * a command they have not seen, and {@code run} warms one that was not warmed (3%, 30 s).
+ * <b>Stable</b> means: at least {@code 2 * WINDOW} reps, the median of the last {@code WINDOW} reps
+ * within {@code TOL} (relative) of the median of the {@code WINDOW} before, at least
+ * {@link #MIN_WARM_SECONDS} spent, no JIT compilation finished during the last window
+ * ({@code jit_ms}: the JVM's total compilation time, which grows whenever C1 or C2 completes a
+ * method) and none running or queued ({@link #jitBusy}). The JIT test matters: right after a first
+ * compilation C2 may deoptimize a kernel (an {@code unstable_if} trap on a branch the profile had not
+ * seen) and recompile it seconds later, and a loaded machine delays C2; a fixed number of warm-up
+ * reps can end in between (see bench/NOTES.md, "Stable timings"). {@code jit_ms} and {@code gc_ms} in {@code run}
  * replies say whether the JIT or the collector worked during the timed reps.
  */
 public final class Probe {
@@ -54,6 +55,9 @@ public final class Probe {
 
     private static final Map<String, ProbeWorkload> WORKLOADS = new HashMap<>();
     private static final Map<String, ProbeWorkload.Timed> PREPARED = new HashMap<>();
+    private static final java.util.Set<String> WARMED = new java.util.HashSet<>();
+    /** What {@code run} uses to warm a command nobody warmed: 3% and 30 s, compare.py's defaults. */
+    static final double DEFAULT_TOL = 0.03, DEFAULT_WARM_SECONDS = 30;
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
     static {
@@ -130,6 +134,7 @@ public final class Probe {
 
     static Map<String, Object> warm(double tol, double maxSeconds, String[] cmd) {
         ProbeWorkload.Timed t = prepared(cmd);
+        WARMED.add(String.join(" ", cmd));
         List<Double> ms = new ArrayList<>();
         List<Long> jit = new ArrayList<>();
         long start = System.nanoTime();
@@ -168,6 +173,7 @@ public final class Probe {
 
     static Map<String, Object> run(int reps, String[] cmd) {
         ProbeWorkload.Timed t = prepared(cmd);
+        if (!WARMED.contains(String.join(" ", cmd))) warm(DEFAULT_TOL, DEFAULT_WARM_SECONDS, cmd); // never time a cold workload
         double[] ms = new double[reps];
         double waited = awaitJitIdle(JIT_IDLE_WAIT_MS);
         long j0 = jitMs(), g0 = gcMs();

@@ -34,6 +34,7 @@ class ProbeCheckTest {
                 "trainstep resnet8 4"}) {
             Map<String, Object> r = Probe.prepare(cmd.split(" "));
             assertFalse(String.valueOf(r.get("check")).isBlank(), cmd);
+            Probe.warm(1.0, 2, cmd.split(" ")); // short: this test is about the checks
             Map<String, Object> t = Probe.run(2, cmd.split(" "));
             assertEquals(2, ((double[]) t.get("ms")).length, cmd);
         }
