@@ -122,6 +122,55 @@ public final class Workloads {
     }
 
     /**
+     * Checks one pass of the vector backend at the timed batch, on the timed inputs {@code d}: forward and
+     * backward-input on the first and the last image (each image's result depends on that image alone)
+     * against the scalar reference run on those two images; backward-weight (a sum over the whole batch)
+     * against the scalar reference on the whole batch. Tolerance {@code 1e-3 + 1e-4 max|e|}: an
+     * indexing or partitioning mistake is off by O(|e|).
+     */
+    public static void verifyConvAtBatch(ConvData d, Pass pass) {
+        Conv c = d.conv();
+        float[] got = d.run(VECTOR, pass).toFloatArray();
+        double[] want;
+        int[] pick = c.n() == 1 ? new int[] {0} : new int[] {0, c.n() - 1};
+        float[] gotPicked;
+        if (pass == Pass.BACKWARD_WEIGHT) {
+            want = SCALAR.toDoubleArray(d.run(SCALAR, pass));
+            gotPicked = got;
+        } else {
+            ConvData sub = new ConvData(c.withBatch(pick.length), images(d.x(), pick), d.w(), images(d.gy(), pick));
+            want = SCALAR.toDoubleArray(sub.run(SCALAR, pass));
+            gotPicked = images(got, c.n(), pick);
+        }
+        requireClose("conv " + c + " " + pass + " at the timed batch (images " + java.util.Arrays.toString(pick) + ")", gotPicked, want);
+    }
+
+    /** Throws unless every {@code |got - want| <= 1e-3 + 1e-4 max|want|}. */
+    static void requireClose(String what, float[] got, double[] want) {
+        if (got.length != want.length) throw new IllegalStateException("[bench] " + what + ": " + got.length + " values, expected " + want.length);
+        double scale = 0;
+        for (double e : want) scale = Math.max(scale, Math.abs(e));
+        for (int i = 0; i < want.length; i++)
+            if (!(Math.abs(got[i] - want[i]) <= 1e-3 + 1e-4 * scale))
+                throw new IllegalStateException("[bench] " + what + ": element " + i + " is " + got[i] + ", expected " + want[i]);
+    }
+
+    /** Images {@code pick} of a batch tensor [n, ...] as a new tensor [pick.length, ...]. */
+    private static Tensor images(Tensor t, int[] pick) {
+        int[] shape = t.shape().clone();
+        float[] sub = images(t.toFloatArray(), shape[0], pick);
+        shape[0] = pick.length;
+        return Tensor.of(sub, shape);
+    }
+
+    private static float[] images(float[] all, int n, int[] pick) {
+        int per = all.length / n;
+        float[] out = new float[pick.length * per];
+        for (int i = 0; i < pick.length; i++) System.arraycopy(all, pick[i] * per, out, i * per, per);
+        return out;
+    }
+
+    /**
      * Checks one pass of the vector backend against the scalar reference on the same layer with a
      * batch of 2. Tolerance {@code 1e-3 + 1e-4 |e|}: float32 sums of up to a few thousand terms in
      * [-1, 1] round at the 1e-5 level; an indexing mistake is off by O(1).
