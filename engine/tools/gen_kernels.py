@@ -14,7 +14,7 @@ import sys
 # rows x vectors; "t" = B read through an offset table (implicit GEMM over a padded image);
 # "p" = rows are consecutive positions of a padded image, broadcast through a tap offset table, and
 # the vectors run over output channels (direct convolution with no padding positions computed)
-STRIDED = ["5x3", "6x2", "8x2", "4x4", "8x1", "4x2", "3x4", "4x3"]
+STRIDED = ["5x3", "6x2", "8x2", "4x4", "8x1", "4x2", "3x4", "4x3", "5x2"]
 TABLE = ["8x2t", "4x2t", "16x1t", "8x1t"]
 POSITIONS = ["8x2p", "16x1p", "8x1p", "4x2p"]
 

@@ -21,10 +21,11 @@ public final class Gemm {
     private static final kr.engine.EngineConfig CFG = kr.engine.backend.Backends.config();
     /**
      * The micro-kernel tile (rows x vectors). AVX-512: 5x3 (15 accumulators; 8x2 and 4x4 measure the
-     * same, tiles with 24 spill on JDK 17). AVX2 (16 registers): 6x2. Override with -Dkr.gemm.tile=RxV.
+     * same, tiles with 24 spill on JDK 17). AVX2 (16 registers): 5x2, which C2 compiles without spills in
+     * every JVM we measured; 6x2 spilled in most (engine/NOTES.md). Override with -Dkr.gemm.tile=RxV.
      * The GEMM settings are read once, from the engine configuration installed when this class loads.
      */
-    static final Kernels.Tile TILE = Kernels.byName(CFG.gemmTile() != null ? CFG.gemmTile() : Kernels.WIDE ? "5x3" : "6x2");
+    static final Kernels.Tile TILE = Kernels.byName(CFG.gemmTile() != null ? CFG.gemmTile() : Kernels.WIDE ? "5x3" : "5x2");
     /** Rows of A per micro-panel. */
     public static final int MR = TILE.rows();
     /** Columns of B per micro-panel. */

@@ -43,18 +43,19 @@ final class Kernels {
     static final Tile T4x2 = new Tile(5, 4, 2, false, false);
     static final Tile T3x4 = new Tile(6, 3, 4, false, false);
     static final Tile T4x3 = new Tile(7, 4, 3, false, false);
-    static final Tile T8x2T = new Tile(8, 8, 2, true, false);
-    static final Tile T4x2T = new Tile(9, 4, 2, true, false);
-    static final Tile T16x1T = new Tile(10, 16, 1, true, false);
-    static final Tile T8x1T = new Tile(11, 8, 1, true, false);
-    static final Tile T8x2P = new Tile(12, 8, 2, false, true);
-    static final Tile T16x1P = new Tile(13, 16, 1, false, true);
-    static final Tile T8x1P = new Tile(14, 8, 1, false, true);
-    static final Tile T4x2P = new Tile(15, 4, 2, false, true);
+    static final Tile T5x2 = new Tile(8, 5, 2, false, false);
+    static final Tile T8x2T = new Tile(9, 8, 2, true, false);
+    static final Tile T4x2T = new Tile(10, 4, 2, true, false);
+    static final Tile T16x1T = new Tile(11, 16, 1, true, false);
+    static final Tile T8x1T = new Tile(12, 8, 1, true, false);
+    static final Tile T8x2P = new Tile(13, 8, 2, false, true);
+    static final Tile T16x1P = new Tile(14, 16, 1, false, true);
+    static final Tile T8x1P = new Tile(15, 8, 1, false, true);
+    static final Tile T4x2P = new Tile(16, 4, 2, false, true);
 
     /** The tile called {@code name}, e.g. "5x3" (5 rows, 3 vectors), "8x2t" (table kernel) or "8x2p" (position kernel). */
     static Tile byName(String name) {
-        for (Tile t : new Tile[] {T5x3, T6x2, T8x2, T4x4, T8x1, T4x2, T3x4, T4x3, T8x2T, T4x2T, T16x1T, T8x1T, T8x2P, T16x1P, T8x1P, T4x2P})
+        for (Tile t : new Tile[] {T5x3, T6x2, T8x2, T4x4, T8x1, T4x2, T3x4, T4x3, T5x2, T8x2T, T4x2T, T16x1T, T8x1T, T8x2P, T16x1P, T8x1P, T4x2P})
             if ((t.rows() + "x" + t.vectors() + (t.table() ? "t" : t.positions() ? "p" : "")).equals(name)) return t;
         throw new IllegalArgumentException("[gemm] unknown tile '" + name + "'");
     }
@@ -70,6 +71,7 @@ final class Kernels {
             case 5 -> kernel4x2(kc, a, ao, as, b, bo, bs, c, co, ldc, alpha, load);
             case 6 -> kernel3x4(kc, a, ao, as, b, bo, bs, c, co, ldc, alpha, load);
             case 7 -> kernel4x3(kc, a, ao, as, b, bo, bs, c, co, ldc, alpha, load);
+            case 8 -> kernel5x2(kc, a, ao, as, b, bo, bs, c, co, ldc, alpha, load);
             default -> throw new IllegalArgumentException("[gemm] tile " + t + " is not a strided kernel");
         }
     }
@@ -77,20 +79,20 @@ final class Kernels {
     static void runTable(Tile t, int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc,
             boolean load) {
         switch (t.id()) {
-            case 8 -> kernel8x2t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
-            case 9 -> kernel4x2t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
-            case 10 -> kernel16x1t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
-            case 11 -> kernel8x1t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
+            case 9 -> kernel8x2t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
+            case 10 -> kernel4x2t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
+            case 11 -> kernel16x1t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
+            case 12 -> kernel8x1t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
             default -> throw new IllegalArgumentException("[conv2d] tile " + t + " is not a table kernel");
         }
     }
 
     static void runPositions(Tile t, int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         switch (t.id()) {
-            case 12 -> kernel8x2p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
-            case 13 -> kernel16x1p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
-            case 14 -> kernel8x1p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
-            case 15 -> kernel4x2p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
+            case 13 -> kernel8x2p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
+            case 14 -> kernel16x1p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
+            case 15 -> kernel8x1p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
+            case 16 -> kernel4x2p(kc, a, ao, koff, b, bo, bs, c, co, ldc, load);
             default -> throw new IllegalArgumentException("[conv2d] tile " + t + " is not a position kernel");
         }
     }
@@ -543,6 +545,56 @@ final class Kernels {
             c3_0.mul(al).intoArray(c, co + 3 * ldc);
             c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
             c3_2.mul(al).intoArray(c, co + 3 * ldc + 2 * VL);
+        }
+    }
+
+    /** 5 x 2 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
+    static void kernel5x2(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z;
+        FloatVector c1_0 = z, c1_1 = z;
+        FloatVector c2_0 = z, c2_1 = z;
+        FloatVector c3_0 = z, c3_1 = z;
+        FloatVector c4_0 = z, c4_1 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * bs, ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c4_1.mul(al).intoArray(c, co + 4 * ldc + VL);
         }
     }
 
