@@ -456,7 +456,9 @@ final class DirectConv {
             }
             Kernels.Tile t;
             if (Kernels.WIDE) t = cog <= 2 * Kernels.VL ? Kernels.T8x2 : Kernels.T4x4;
-            else t = cog <= Kernels.VL ? Kernels.T8x1 : cog <= 2 * Kernels.VL ? Kernels.T4x2 : Kernels.T3x4;
+            // AVX2: 4x2 over two or more vectors of channels. 3x4 needs 17 registers of 16 and 5x2 has 13 live:
+            // JDK 17's C2 spilled an accumulator of either in some JVMs and ran 5-8x slower (engine/NOTES.md, C8)
+            else t = cog <= Kernels.VL ? Kernels.T8x1 : Kernels.T4x2;
             return new WeightPlan(in, t, false, sg, roundUp(cog, t.cols()), roundUp(sg.length(), t.rows()));
         }
 
