@@ -91,15 +91,29 @@ final class DirectConv {
         /** Zero-fills {@code dst[0, used)} when {@code clear} and copies the image {@code src[so ...]} (planes h*w apart) into it, CHW. */
         void fillCHW(float[] src, int so, float[] dst, int used, boolean clear) {
             if (clear) Arrays.fill(dst, 0, used, 0f);
+            // the divisions by the strides hoisted out of the copy: per row its offset, per column phase its first x and column
+            // (they cost more than copying the 8-16 floats of a row did; engine/NOTES.md C9)
+            int plane = plane();
+            int[] rowOff = new int[h], x0 = new int[sw], col = new int[sw];
+            for (int y = 0; y < h; y++) rowOff[y] = ((y + top) % sh * sw * channels * hh + (y + top) / sh) * wh;
+            for (int px = 0; px < sw; px++) {
+                x0[px] = Math.floorMod(px - left, sw);
+                col[px] = (x0[px] + left) / sw + px * channels * plane;
+            }
             for (int c = 0; c < channels; c++)
                 for (int y = 0; y < h; y++) {
-                    int u = y + top, s = so + (c * h + y) * w;
-                    for (int px = 0; px < sw; px++) {
-                        // the columns x of this row that land in horizontal phase px, one contiguous run there
-                        int x0 = Math.floorMod(px - left, sw), d = ((((u % sh) * sw + px) * channels + c) * hh + u / sh) * wh + (x0 + left) / sw;
-                        if (sw == 1) System.arraycopy(src, s, dst, d, w);
-                        else for (int x = x0; x < w; x += sw) dst[d++] = src[s + x];
+                    int s = so + (c * h + y) * w, r = rowOff[y] + c * plane;
+                    if (sw == 1) {
+                        System.arraycopy(src, s, dst, r + col[0], w);
+                        continue;
                     }
+                    if (sw == 2) {
+                        splitRow(src, s, w, dst, r + col[x0[0] == 0 ? 0 : 1], r + col[x0[0] == 0 ? 1 : 0]);
+                        continue;
+                    }
+                    // the columns x of this row that land in horizontal phase px, one contiguous run there
+                    for (int px = 0; px < sw; px++)
+                        for (int x = x0[px], d = r + col[px]; x < w; x += sw) dst[d++] = src[s + x];
                 }
         }
 
@@ -130,6 +144,18 @@ final class DirectConv {
                     }
                 }
         }
+    }
+
+    /** Copies the even columns of {@code src[s, s + w)} to {@code dst[e ...]} and the odd ones to {@code dst[o ...]}. */
+    private static void splitRow(float[] src, int s, int w, float[] dst, int e, int o) {
+        // scalar: a vector split (rearrange + two half stores) ran 1.3x faster in most JVMs but 10x slower, unintrinsified,
+        // in some JDK 17 JVMs (engine/NOTES.md C9)
+        int x = 0;
+        for (; x + 1 < w; x += 2, e++, o++) {
+            dst[e] = src[s + x];
+            dst[o] = src[s + x + 1];
+        }
+        if (x < w) dst[e] = src[s + x];
     }
 
     /** The padded, phase-split input of a forward pass (and of backward-weight). */
