@@ -38,6 +38,8 @@ import picocli.CommandLine.ParentCommand;
             "  kr reproduce experiments/cifar10-kr-grid.json --slurm --partition gpu --time 4:00:00 \\",
             "      --cpus 8 --mem 16G --gpus 1 --device cuda",
             "  kr reproduce experiments/cifar10-kr-grid.json --slurm --dry-run",
+            "  # four runs at once on this machine, one process and one thread each:",
+            "  kr reproduce experiments/cifar10-kr-grid.json --parallel 4 --threads 1",
             "  # done, running, failed or pending, per cell:",
             "  kr reproduce experiments/cifar10-kr-grid.json --status",
             "  # shard 3 of 8 (a Kubernetes Indexed Job passes $JOB_COMPLETION_INDEX as the first number):",
@@ -82,6 +84,10 @@ final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--shard", paramLabel = "I/N", description = "Run cells I, I+N, I+2N, ... (after the teacher, which the first shard to get to it trains).")
     String shard;
+
+    @Option(names = "--parallel", paramLabel = "N", description = {"Run N cells at once here, each in its own process with --threads",
+        "threads (default: the cores / N; the teacher, trained first and alone, all cores). With --device cuda they share the GPU."})
+    Integer parallel;
 
     @Option(names = "--slurm", description = "Submit the unfinished cells as a Slurm job array (the teacher first, the runs after it) instead of running them here.")
     boolean slurm;
@@ -148,6 +154,7 @@ final class ReproduceCommand implements Callable<Integer> {
         g.stopWhen(stop);
         Path table;
         try {
+            if (parallel != null) return runParallel(g, stop);
             if (shard != null) {
                 int[] s = shard(shard);
                 main.out.printf("grid %s: shard %d/%d of %d cell(s) -> %s%n", spec.name(), s[0], s[1], g.cells().size(), spec.out());
@@ -190,6 +197,97 @@ final class ReproduceCommand implements Callable<Integer> {
         return Main.OK;
     }
 
+    static final int MAX_PARALLEL = 256;
+
+    /**
+     * --parallel N: the teacher in one child process with every thread, then N child processes that each run
+     * the grid's cells in order, skipping those another holds (the cell locks share the work out); the last
+     * to finish writes the table. Each child's output goes to OUT/parallel/worker-I.log.
+     */
+    private int runParallel(Grid g, StopSignals stop) throws IOException {
+        GridSpec spec = g.spec();
+        int n = parallel, cores = Runtime.getRuntime().availableProcessors();
+        int each = engine.threads != null ? engine.threads : Math.max(1, cores / n);
+        Path logs = spec.out().resolve("parallel");
+        Files.createDirectories(logs);
+        main.out.printf("grid %s: %d run(s) plus the teacher, %d at a time (a process each, %d thread(s) each) -> %s; logs in %s%n", spec.name(), g.runs().size(), n,
+                each, spec.out(), logs);
+        List<Integer> failed = new ArrayList<>();
+        if (!g.cells().isEmpty() && g.cells().get(0).teacher() && !g.done(g.cells().get(0))) {
+            // alone: every core, unless --threads fixes each run's (and so its bits)
+            int t = engine.threads != null ? engine.threads : cores;
+            main.out.println("teacher first (cell 0), " + t + " thread(s): " + logs.resolve("teacher.log"));
+            int code = await(List.of(child(List.of("--cell", "0"), t, logs.resolve("teacher.log"))), stop).get(0);
+            if (code == Main.STOPPED || stop.getAsBoolean()) return stopped(stop);
+            if (code != 0) return workerFailed("the teacher (cell 0)", code, logs.resolve("teacher.log"));
+        }
+        List<Process> workers = new ArrayList<>();
+        for (int i = 0; i < n; i++) workers.add(child(List.of(), each, logs.resolve("worker-" + i + ".log")));
+        List<Integer> codes = await(workers, stop);
+        if (stop.getAsBoolean()) return stopped(stop);
+        for (int i = 0; i < n; i++)
+            if (codes.get(i) != 0) failed.add(i);
+        main.out.print(g.statusText());
+        for (int i : failed) workerFailed("worker " + i, codes.get(i), logs.resolve("worker-" + i + ".log"));
+        if (!failed.isEmpty()) return Main.FAILURE;
+        Path table = spec.out().resolve("table.md");
+        if (!g.unfinished().isEmpty()) {
+            main.err.println("[reproduce] --parallel: " + g.unfinished().size() + " cell(s) not finished (held by another process?): kr reproduce " + file + " --status");
+            return Main.FAILURE;
+        }
+        if (!Files.exists(table)) table = g.report();
+        main.out.println(Files.readString(table));
+        main.out.println("results in " + spec.out() + " (table.md, summary.json, curves-*.svg, experiment.json)");
+        return Main.OK;
+    }
+
+    /** One child: this launcher running this grid (with this command line's overrides) on {@code threads} threads, output to {@code log}. */
+    private Process child(List<String> extra, int threads, Path log) throws IOException {
+        List<String> c = launcher();
+        c.add("reproduce");
+        c.add(file.toAbsolutePath().normalize().toString());
+        for (String x : overrides(false)) c.addAll(List.of(x.trim().split(" ", 2)));
+        if (engine.backend != null) c.addAll(List.of("--backend", engine.backend));
+        if (engine.tf32) c.add("--tf32");
+        c.addAll(List.of("--threads", Integer.toString(threads), "--progress", "off"));
+        c.addAll(extra);
+        return new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+    }
+
+    /** Waits for every process; on a stop request sends each SIGTERM (they checkpoint and exit) and waits for them. */
+    private static List<Integer> await(List<Process> ps, StopSignals stop) {
+        boolean sent = false;
+        while (true) {
+            if (stop.getAsBoolean() && !sent) {
+                for (Process p : ps) p.destroy();
+                sent = true;
+            }
+            if (ps.stream().noneMatch(Process::isAlive)) break;
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                for (Process p : ps) p.destroy();
+                sent = true;
+            }
+        }
+        List<Integer> codes = new ArrayList<>();
+        for (Process p : ps) codes.add(p.exitValue());
+        return codes;
+    }
+
+    private int stopped(StopSignals stop) {
+        main.err.println("[reproduce] stopped by " + (stop.signal() == null ? "an interrupt" : stop.signal()) + ": every process checkpointed its run; rerun to continue");
+        return Main.STOPPED;
+    }
+
+    private int workerFailed(String who, int code, Path log) throws IOException {
+        List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+        String tail = String.join("\n  ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        main.err.println("[reproduce] --parallel: " + who + " exited with status " + code + "; the end of " + log + ":\n  " + tail);
+        return code == Main.STOPPED ? Main.STOPPED : Main.FAILURE;
+    }
+
     /** What an array task runs: this launcher, this grid with this command line's overrides, its thread count, --task. */
     private List<String> taskCommand(SlurmArray.Options o) {
         List<String> c = launcher();
@@ -227,8 +325,10 @@ final class ReproduceCommand implements Callable<Integer> {
 
     private void checkModes() {
         List<String> modes = new ArrayList<>();
-        for (String m : List.of("--status", "--report", "--shard", "--slurm", "--cell", "--task")) if (given(m)) modes.add(m);
+        for (String m : List.of("--status", "--report", "--shard", "--slurm", "--cell", "--task", "--parallel")) if (given(m)) modes.add(m);
         if (modes.size() > 1) throw new ConfigException("[reproduce] " + String.join(" and ", modes) + " exclude each other: give one");
+        if (parallel != null && (parallel < 1 || parallel > MAX_PARALLEL))
+            throw new ConfigException("[reproduce] --parallel must be in [1, " + MAX_PARALLEL + "], got " + parallel);
         if (!slurm)
             for (String o : List.of("--partition", "--account", "--time", "--cpus", "--mem", "--gpus", "--max-running", "--sbatch-arg", "--dry-run"))
                 if (given(o)) throw new ConfigException("[reproduce] " + o + " is an option of --slurm, which is not given");

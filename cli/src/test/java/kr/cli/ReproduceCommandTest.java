@@ -95,6 +95,36 @@ class ReproduceCommandTest {
     }
 
     @Test
+    void parallelProcessesGiveTheSequentialGridsRunsAndTable() throws IOException {
+        Path seq = tmp.resolve("sequential"), par = tmp.resolve("parallel");
+        CliTest.Run a = kr("reproduce", grid.toString(), "--out", seq.toString(), "--threads", "1", "--progress", "off");
+        assertEquals(0, a.code(), a.err());
+        CliTest.Run b = kr("reproduce", grid.toString(), "--out", par.toString(), "--parallel", "2", "--threads", "1");
+        assertEquals(0, b.code(), b.err() + b.out());
+        assertTrue(b.out().contains("3 run(s) plus the teacher, 2 at a time (a process each, 1 thread(s) each)"), b.out());
+        assertTrue(b.out().contains(": 4 done, 0 running, 0 failed, 0 pending"), b.out());
+        assertTrue(Files.readString(par.resolve("parallel/teacher.log")).contains("[cell 0 of 4]"), "the teacher ran first, alone");
+        // each worker walks the cells in order, skipping those done or held by the other: every cell was trained once
+        for (String run : List.of("teacher", "democnn/scratch/seed0", "democnn/kd/seed0", "democnn/at/seed0")) {
+            String log = Files.readString(par.resolve(run).resolve(kr.reproduce.Grid.CELL_LOG));
+            assertEquals(1, log.lines().filter(l -> l.contains(") started by ")).count(), run + ":\n" + log);
+        }
+        for (String run : List.of("teacher", "democnn/scratch/seed0", "democnn/kd/seed0", "democnn/at/seed0")) {
+            Path m = Path.of(run, "metrics.jsonl"), w = Path.of(run, "checkpoints", "best.safetensors");
+            assertEquals(withoutTimes(seq.resolve(m)), withoutTimes(par.resolve(m)), run);
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(seq.resolve(w)), Files.readAllBytes(par.resolve(w))), run + ": best weights differ");
+        }
+        assertEquals(withoutTimes(seq.resolve("table.md")), withoutTimes(par.resolve("table.md")));
+    }
+
+    /** A metrics.jsonl or table.md without what depends on the clock: the seconds fields, and the table's train-time column. */
+    private static List<String> withoutTimes(Path f) throws IOException {
+        return Files.readAllLines(f).stream()
+                .map(l -> l.replaceAll("\"(epoch_seconds|images_per_second)\":[^,}]*", "").replaceAll("\\| [0-9][0-9.]* (s|min|h) \\|", "| |"))
+                .toList();
+    }
+
+    @Test
     void badModeCombinationsAndValuesAreUsageErrors() {
         String[][] cases = {
             {"--shard", "2/2"}, {"--shard 2/2: I/N needs N >= 1 and 0 <= I < N"},
@@ -104,6 +134,8 @@ class ReproduceCommandTest {
             {"--dry-run"}, {"--dry-run is an option of --slurm"},
             {"--slurm", "--mem", "lots"}, {"--mem lots is not a Slurm memory size"},
             {"--cell", "9"}, {"there is no cell 9: grid cli grid has 4 cells (0-3)"},
+            {"--parallel", "0"}, {"--parallel must be in [1, 256], got 0"},
+            {"--parallel", "2", "--shard", "0/2"}, {"--shard and --parallel exclude each other"},
         };
         for (int i = 0; i < cases.length; i += 2) {
             List<String> args = new java.util.ArrayList<>(List.of("reproduce", grid.toString(), "--out", tmp.resolve("bad").toString()));
