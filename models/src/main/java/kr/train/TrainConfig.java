@@ -149,6 +149,16 @@ public final class TrainConfig {
             throw new ConfigException("[config] device must be cpu, cuda or cuda:N, got '" + Json.printable(device) + "'");
         }
         if (tf32 && !device.startsWith("cuda")) throw new ConfigException("[config] tf32 runs on cuda only; this run's device is " + device);
+        if ("multistep".equals(schedule)) {
+            // gamma > 1 is legal (as in PyTorch), but not past the float range: the rate after the last milestone must be a float
+            double r = lr;
+            for (int i = 0; i < milestones.length; i++) {
+                r *= gamma;
+                if (!(r <= Float.MAX_VALUE))
+                    throw new ConfigException(String.format(java.util.Locale.ROOT, "[config] gamma %s takes the learning rate %s past the float range at milestone %d of %d",
+                            gamma, lr, i + 1, milestones.length));
+            }
+        }
         return this;
     }
 

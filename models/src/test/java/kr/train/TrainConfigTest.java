@@ -54,6 +54,21 @@ class TrainConfigTest {
         assertTrue(assertThrows(ConfigException.class, e::validate).getMessage().contains("nesterov needs momentum"));
     }
 
+    /** Found by TrainConfigFuzzTest (seed 15157): multistep with gamma 1e308 gave an infinite rate after its second milestone. */
+    @Test
+    void aGammaThatOverflowsTheRateIsRefusedAndALargeOneIsNot() {
+        TrainConfig c = TinyRuns.config();
+        c.schedule = "multistep";
+        c.lr = 0.05;
+        c.milestones = new int[] {8, 228};
+        c.gamma = 1e308;
+        String m = assertThrows(ConfigException.class, c::validate).getMessage();
+        assertTrue(m.startsWith("[config] gamma 1.0E308 takes the learning rate 0.05 past the float range at milestone 1 of 2"), m);
+        c.gamma = 2; // growing rates are legal, as in PyTorch
+        c.validate();
+        assertEquals(0.2, c.lrSchedule().at(300), 1e-12);
+    }
+
     @Test
     void schedulesFollowTheConfiguration() {
         TrainConfig c = new TrainConfig();
