@@ -7,6 +7,8 @@
 # (KR_GRID_RESUME=DIR copies DIR to the grid's out first). Prints the table (or how far the grid got) last.
 # KR_GRID_FILE picks another experiment (e.g. experiments/cifar10-kr-grid.json, the CPU grid, for the same schedule
 # on cuda) and KR_GRID_ARGS replaces the extra arguments (default: --tf32; e.g. "--seeds 1" for float32, one seed).
+# Issue 15's full-data grid (30 epochs of 50,000 images, resnet20 teacher given, resnet8 with the KR controls, 3 seeds),
+# several runs sharing the GPU: KR_GRID_FILE=experiments/cifar10-kr-controls-gpu.json KR_GRID_ARGS="--tf32 --parallel 8"
 #     device tool: run(command="bash bench/gpu/grid.sh 480", carry=["bench/gpu/carry"], timeout_s=540)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh" # root, carry, out, work, JAVA, CP, JFLAGS, start_data, wait_data
