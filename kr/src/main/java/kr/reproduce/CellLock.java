@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -234,7 +237,13 @@ public final class CellLock implements AutoCloseable {
     /** Creates {@code file} with {@code text} only if it does not exist: a hard link of a complete temp file. */
     private static boolean create(Path file, String text) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".new-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-        AtomicFiles.writeString(tmp, text);
+        // written in place, not through AtomicFiles: the name is this attempt's alone, and an AtomicFiles temp file here
+        // is removed by the cell's trainer (Trainer.start: stale temps), which runs in another process
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) ch.write(b);
+            ch.force(true); // complete on disk before it becomes the lock
+        }
         try {
             Files.createLink(file, tmp);
             return true;
