@@ -131,6 +131,8 @@ public final class Binder<T> {
             if (v instanceof Number n) {
                 double d = n.doubleValue();
                 if (!Double.isFinite(d)) throw new ConfigException("[" + op + "] " + e.key() + " must be a finite number, got " + d);
+                // every setting ends up in float32 arithmetic (rates, weights, temperatures): past its range it is infinite there
+                if (Math.abs(d) > Float.MAX_VALUE) throw new ConfigException("[" + op + "] " + e.key() + " must be within the float range (|x| <= " + Float.MAX_VALUE + "), got " + d);
                 boolean low = s.minExclusive() ? d <= s.min() : d < s.min(), high = s.maxExclusive() ? d >= s.max() : d > s.max();
                 if (low || high) throw new ConfigException("[" + op + "] " + e.key() + " must be in " + range(s) + ", got " + Json.write(json(v)));
             }

@@ -78,6 +78,9 @@ class BinderTest {
         assertEquals("[demo] learning_rate must be in (0, 1], got 0.0", assertThrows(ConfigException.class, () -> B.validate(d)).getMessage());
         d.learningRate = Double.POSITIVE_INFINITY;
         assertEquals("[demo] learning_rate must be a finite number, got Infinity", assertThrows(ConfigException.class, () -> B.validate(d)).getMessage());
+        // DistillConfigFuzzTest (seed 481): feat_weight 1e308 on three feature methods summed to infinity
+        d.learningRate = 1e308;
+        assertEquals("[demo] learning_rate must be within the float range (|x| <= 3.4028235E38), got 1.0E308", assertThrows(ConfigException.class, () -> B.validate(d)).getMessage());
         d.learningRate = 0.5;
         d.schedule = "linear";
         assertEquals("[demo] schedule must be step or cosine, got 'linear'", assertThrows(ConfigException.class, () -> B.validate(d)).getMessage());

@@ -61,9 +61,12 @@ class TrainConfigTest {
         c.schedule = "multistep";
         c.lr = 0.05;
         c.milestones = new int[] {8, 228};
-        c.gamma = 1e308;
+        c.gamma = 1e308; // past the float range itself: every setting is checked for that
         String m = assertThrows(ConfigException.class, c::validate).getMessage();
-        assertTrue(m.startsWith("[config] gamma 1.0E308 takes the learning rate 0.05 past the float range at milestone 1 of 2"), m);
+        assertTrue(m.startsWith("[config] gamma must be within the float range"), m);
+        c.gamma = 1e30; // a float, but the rate after two milestones is not
+        m = assertThrows(ConfigException.class, c::validate).getMessage();
+        assertTrue(m.startsWith("[config] gamma 1.0E30 takes the learning rate 0.05 past the float range at milestone 2 of 2"), m);
         c.gamma = 2; // growing rates are legal, as in PyTorch
         c.validate();
         assertEquals(0.2, c.lrSchedule().at(300), 1e-12);
