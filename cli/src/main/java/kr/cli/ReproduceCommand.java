@@ -193,7 +193,7 @@ final class ReproduceCommand implements Callable<Integer> {
             return Main.OK;
         }
         main.out.println("script " + a.script() + "; logs " + a.dir() + "/cell-I.log");
-        main.out.println("follow it with: kr reproduce " + file + String.join("", overrides(false)) + " --status");
+        main.out.println("follow it with: kr reproduce " + file + String.join("", overrides()) + " --status");
         return Main.OK;
     }
 
@@ -241,17 +241,9 @@ final class ReproduceCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** One child: this launcher running this grid (with this command line's overrides) on {@code threads} threads, output to {@code log}. */
+    /** One child process running {@link #childCommand} on {@code threads} threads, output to {@code log}. */
     private Process child(List<String> extra, int threads, Path log) throws IOException {
-        List<String> c = launcher();
-        c.add("reproduce");
-        c.add(file.toAbsolutePath().normalize().toString());
-        for (String x : overrides(false)) c.addAll(List.of(x.trim().split(" ", 2)));
-        if (engine.backend != null) c.addAll(List.of("--backend", engine.backend));
-        if (engine.tf32) c.add("--tf32");
-        c.addAll(List.of("--threads", Integer.toString(threads), "--progress", "off"));
-        c.addAll(extra);
-        return new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+        return new ProcessBuilder(childCommand(threads, extra)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
     }
 
     /** Waits for every process; on a stop request sends each SIGTERM (they checkpoint and exit) and waits for them. */
@@ -288,29 +280,31 @@ final class ReproduceCommand implements Callable<Integer> {
         return code == Main.STOPPED ? Main.STOPPED : Main.FAILURE;
     }
 
-    /** What an array task runs: this launcher, this grid with this command line's overrides, its thread count, --task. */
+    /** What an array task runs: the child command on its --cpus (unless --threads is given), for the cell named by SLURM_ARRAY_TASK_ID. */
     private List<String> taskCommand(SlurmArray.Options o) {
+        return childCommand(engine.threads != null ? engine.threads : o.cpus(), List.of("--task"));
+    }
+
+    /** This launcher running this grid with this command line's overrides and engine options on {@code threads} threads, quietly, then {@code extra}. */
+    private List<String> childCommand(int threads, List<String> extra) {
         List<String> c = launcher();
         c.add("reproduce");
         c.add(file.toAbsolutePath().normalize().toString());
-        for (String x : overrides(true)) c.addAll(List.of(x.trim().split(" ", 2)));
-        if (engine.threads == null) c.addAll(List.of("--threads", Integer.toString(o.cpus())));
-        c.addAll(List.of("--progress", "off", "--task"));
+        for (String x : overrides()) c.addAll(List.of(x.trim().split(" ", 2)));
+        if (engine.backend != null) c.addAll(List.of("--backend", engine.backend));
+        if (engine.tf32) c.add("--tf32");
+        c.addAll(List.of("--threads", Integer.toString(threads), "--progress", "off"));
+        c.addAll(extra);
         return c;
     }
 
     /** The options that change the grid or its runs, as " --flag value" strings. */
-    private List<String> overrides(boolean engineToo) {
+    private List<String> overrides() {
         List<String> l = new ArrayList<>();
         if (seeds != null) l.add(" --seeds " + seeds);
         if (data != null) l.add(" --data " + data);
         if (out != null) l.add(" --out " + out);
         if (given("--device")) l.add(" --device " + engine.device);
-        if (engineToo) {
-            if (engine.threads != null) l.add(" --threads " + engine.threads);
-            if (engine.backend != null) l.add(" --backend " + engine.backend);
-            if (engine.tf32) l.add(" --tf32");
-        }
         return l;
     }
 

@@ -83,6 +83,29 @@ public final class Hostile {
         return java.nio.file.Files.createTempDirectory(prefix);
     }
 
+    /**
+     * A fuzz suite's temp folder ({@link #tempDir}): one per test instance, the try's files cleared
+     * between tries ({@link #clearTry}), the folder removed after each property (jqwik) and each plain
+     * test (JUnit), pass or fail.
+     */
+    public abstract static class Suite {
+        protected final java.nio.file.Path tmp;
+
+        protected Suite(String prefix) throws java.io.IOException {
+            tmp = tempDir(prefix);
+        }
+
+        @net.jqwik.api.lifecycle.AfterProperty
+        @org.junit.jupiter.api.AfterEach
+        public void clean() throws java.io.IOException {
+            clear(tmp, true);
+        }
+
+        protected void clearTry() throws java.io.IOException {
+            clear(tmp, false);
+        }
+    }
+
     /** Deletes everything under {@code dir} (and {@code dir} itself when {@code andDir}); a missing folder is fine. */
     public static void clear(java.nio.file.Path dir, boolean andDir) throws java.io.IOException {
         if (!java.nio.file.Files.exists(dir)) return;

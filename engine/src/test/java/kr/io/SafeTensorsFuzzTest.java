@@ -20,7 +20,6 @@ import java.util.Random;
 import kr.engine.Tensor;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.lifecycle.AfterProperty;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,27 +30,16 @@ import org.junit.jupiter.api.Test;
  * an Error or another exception, and never more heap than {@value #BYTES_PER_BYTE} bytes per byte
  * of the file (F16/I32 widen 2x, and the header is text, then a JSON tree) plus {@link Hostile#SLACK}.
  */
-class SafeTensorsFuzzTest {
+class SafeTensorsFuzzTest extends Hostile.Suite {
     static final long BYTES_PER_BYTE = 48;
     static final String[] DTYPES = {"F32", "F64", "F16", "BF16", "I64", "I32"};
 
-    private final Path dir;
 
     SafeTensorsFuzzTest() throws IOException {
-        dir = Hostile.tempDir("kr-safetensors-fuzz");
+        super("kr-safetensors-fuzz");
     }
 
-    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
-    @AfterProperty
-    @org.junit.jupiter.api.AfterEach
-    void clean() throws IOException {
-        Hostile.clear(dir, true);
-    }
 
-    /** Between tries: the try's files go, the folder stays. */
-    void clearTry() throws IOException {
-        Hostile.clear(dir, false);
-    }
 
     enum Damage {
         NONE, TRUNCATE, FLIP_BITS, HEADER_LENGTH, WRONG_TYPE, HUGE_SIZE, NEGATIVE_SIZE, OVERLAP, DEEP, NOT_AN_OBJECT, JUNK_BYTES
@@ -189,7 +177,7 @@ class SafeTensorsFuzzTest {
         Random r = new Random(seed);
         Doc d = valid(r);
         byte[] bytes = damage(d, how, r);
-        Path f = dir.resolve("f" + Long.toHexString(seed) + ".safetensors");
+        Path f = tmp.resolve("f" + Long.toHexString(seed) + ".safetensors");
         Files.write(f, bytes);
         Hostile.Outcome<SafeTensors.Contents> o = Hostile.run(() -> SafeTensors.readWithMetadata(f));
         Hostile.check(o, how + " (seed " + seed + ", " + bytes.length + " bytes)", Hostile.bound(bytes.length, BYTES_PER_BYTE),
@@ -218,7 +206,7 @@ class SafeTensorsFuzzTest {
             {"{\"fc.weight\": {\"dtype\": \"F32\", \"shape\": [4294967306, 32], \"data_offsets\": [0, 1280]}}", "has a dimension of 4294967306"},
             {"{\"fc.weight\": {\"dtype\": \"F32\", \"shape\": [65536, 65536], \"data_offsets\": [0, 1280]}}", "has more than 2^31 - 1 elements"}};
         for (String[] c : cases) {
-            Path f = dir.resolve("issue.safetensors");
+            Path f = tmp.resolve("issue.safetensors");
             Files.write(f, file(c[0].getBytes(StandardCharsets.UTF_8), new byte[1280]));
             IOException e = assertThrows(IOException.class, () -> SafeTensors.read(f), c[0]);
             assertTrue(e.getMessage().startsWith("[safetensors] " + f + ": tensor 'fc.weight' ") && e.getMessage().contains(c[1]), e.getMessage());

@@ -19,7 +19,6 @@ import kr.io.Hostile;
 import kr.io.Json;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.lifecycle.AfterProperty;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,21 +30,14 @@ import org.junit.jupiter.api.Test;
  * never another exception or an Error, and at most {@value #BYTES_PER_BYTE} heap bytes per byte of
  * the file plus {@link Hostile#SLACK}.
  */
-class GridSpecFuzzTest {
+class GridSpecFuzzTest extends Hostile.Suite {
     static final long BYTES_PER_BYTE = 256;
 
-    private final Path tmp;
 
     GridSpecFuzzTest() throws IOException {
-        tmp = Hostile.tempDir("kr-grid-fuzz");
+        super("kr-grid-fuzz");
     }
 
-    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
-    @AfterProperty
-    @org.junit.jupiter.api.AfterEach
-    void clean() throws IOException {
-        Hostile.clear(tmp, true);
-    }
 
     enum Damage {
         NONE, WRONG_TYPE, SEEDS, NULL, UNKNOWN_KEY, BAD_SETTING, BAD_NAME, DEEP, TRUNCATE, FLIP_BITS, NOT_UTF8, NOT_AN_OBJECT

@@ -15,7 +15,6 @@ import java.util.Random;
 import kr.io.Hostile;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.lifecycle.AfterProperty;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,27 +26,16 @@ import org.junit.jupiter.api.Test;
  * never an Error or another exception, and at most {@value #BYTES_PER_BYTE} heap bytes per byte of the
  * release's files plus {@link Hostile#SLACK}.
  */
-class CifarBinaryFuzzTest {
+class CifarBinaryFuzzTest extends Hostile.Suite {
     static final long BYTES_PER_BYTE = 8;
     static final int REC10 = 1 + CifarBinary.PIXELS, REC100 = 2 + CifarBinary.PIXELS;
 
-    private final Path tmp;
 
     CifarBinaryFuzzTest() throws IOException {
-        tmp = Hostile.tempDir("kr-cifar-fuzz");
+        super("kr-cifar-fuzz");
     }
 
-    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
-    @AfterProperty
-    @org.junit.jupiter.api.AfterEach
-    void clean() throws IOException {
-        Hostile.clear(tmp, true);
-    }
 
-    /** Between tries: the try's files go, the folder stays. */
-    void clearTry() throws IOException {
-        Hostile.clear(tmp, false);
-    }
 
     enum Damage {
         NONE, TRUNCATE, TRUNCATE_AT_RECORD, FLIP_BITS, APPEND, MISSING, EMPTY, DIRECTORY, NAMES_COUNT, NAMES_NOT_UTF8, NAMES_HUGE

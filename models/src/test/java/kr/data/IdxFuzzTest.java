@@ -16,7 +16,6 @@ import java.util.zip.GZIPOutputStream;
 import kr.io.Hostile;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.lifecycle.AfterProperty;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,29 +28,18 @@ import org.junit.jupiter.api.Test;
  * {@value #BYTES_PER_BYTE} heap bytes per byte of the files' real (un-bombed, inflated) content plus
  * {@link Hostile#SLACK}: a bomb is refused without being inflated into the heap.
  */
-class IdxFuzzTest {
+class IdxFuzzTest extends Hostile.Suite {
     static final long BYTES_PER_BYTE = 16;
     static final int BOMB_MB = 64;
     /** One gzip member of {@value #BOMB_MB} MB of zeros (about 64 KB), made once; appended to a file it is a second member that inflates to all of that. */
     static final byte[] BOMB = bomb(BOMB_MB << 20);
 
-    private final Path tmp;
 
     IdxFuzzTest() throws IOException {
-        tmp = Hostile.tempDir("kr-idx-fuzz");
+        super("kr-idx-fuzz");
     }
 
-    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
-    @AfterProperty
-    @org.junit.jupiter.api.AfterEach
-    void clean() throws IOException {
-        Hostile.clear(tmp, true);
-    }
 
-    /** Between tries: the try's files go, the folder stays. */
-    void clearTry() throws IOException {
-        Hostile.clear(tmp, false);
-    }
 
     static byte[] bomb(int zeros) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

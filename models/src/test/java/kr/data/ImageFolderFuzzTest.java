@@ -20,7 +20,6 @@ import javax.imageio.ImageIO;
 import kr.io.Hostile;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.lifecycle.AfterProperty;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,30 +34,19 @@ import org.junit.jupiter.api.Test;
  * half the time; the other images are decoded by a pool whose allocations this counter does not see,
  * behind the same size check).
  */
-class ImageFolderFuzzTest {
+class ImageFolderFuzzTest extends Hostile.Suite {
     static final long BYTES_PER_BYTE = 64;
     /** ImageIO's readers allocate tables and buffers of their own per image (JPEG's Huffman and quantisation tables, PNG's inflater). */
     static final long SLACK = Hostile.SLACK + (2L << 20);
     static final String[] FORMATS = {"png", "bmp", "jpg"};
 
-    private final Path tmp;
 
     ImageFolderFuzzTest() throws IOException {
-        tmp = Hostile.tempDir("kr-image-folder-fuzz");
+        super("kr-image-folder-fuzz");
         ImageIO.read(new java.io.ByteArrayInputStream(encode(new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB), "png"))); // the readers' registry, once
     }
 
-    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
-    @AfterProperty
-    @org.junit.jupiter.api.AfterEach
-    void clean() throws IOException {
-        Hostile.clear(tmp, true);
-    }
 
-    /** Between tries: the try's files go, the folder stays. */
-    void clearTry() throws IOException {
-        Hostile.clear(tmp, false);
-    }
 
     static byte[] encode(BufferedImage bi, String format) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

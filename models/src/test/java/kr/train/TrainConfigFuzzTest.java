@@ -19,7 +19,6 @@ import kr.io.Hostile;
 import kr.io.Json;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.lifecycle.AfterProperty;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,26 +31,15 @@ import org.junit.jupiter.api.Test;
  * {@code [config]}; never another exception or an Error, and at most {@value #BYTES_PER_BYTE} heap
  * bytes per byte of the file plus {@link Hostile#SLACK}.
  */
-class TrainConfigFuzzTest {
+class TrainConfigFuzzTest extends Hostile.Suite {
     static final long BYTES_PER_BYTE = 256;
 
-    private final Path tmp;
 
     TrainConfigFuzzTest() throws IOException {
-        tmp = Hostile.tempDir("kr-config-fuzz");
+        super("kr-config-fuzz");
     }
 
-    /** After each property (jqwik) and each plain test (JUnit), pass or fail: the temp folder goes. */
-    @AfterProperty
-    @org.junit.jupiter.api.AfterEach
-    void clean() throws IOException {
-        Hostile.clear(tmp, true);
-    }
 
-    /** Between tries: the try's files go, the folder stays. */
-    void clearTry() throws IOException {
-        Hostile.clear(tmp, false);
-    }
 
     enum Damage {
         NONE, WRONG_TYPE, OUT_OF_RANGE, NULL, UNKNOWN_KEY, BAD_NAME, DUPLICATE, DEEP, TRUNCATE, FLIP_BITS, NOT_UTF8, NOT_AN_OBJECT
