@@ -20,22 +20,37 @@ POSITIONS = ["8x2p", "16x1p", "8x1p", "4x2p"]
 
 def vo(v):
     return "" if v == 0 else (" + VL" if v == 1 else f" + {v} * VL")
-def positions_kernel(R, V):
+def positions_kernel(R, V, G=1):
+    """G = 1: one tap per step through koff; G = 3: taps in runs of three consecutive offsets (kx = 0, 1, 2
+    of a stride-1 3x3), one table entry per run, so the index arithmetic is paid once per three taps."""
     L = []
-    name = f"kernel{R}x{V}p"
-    L.append(f"    /** {R} consecutive positions x {V} vectors: A broadcast from {{@code a[ao + koff[p] + i]}}, B row p at {{@code b[bo + p*bs]}}. */")
-    L.append(f"    static void {name}(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {{")
+    name = f"kernel{R}x{V}p" + ("" if G == 1 else str(G))
+    if G == 1:
+        L.append(f"    /** {R} consecutive positions x {V} vectors: A broadcast from {{@code a[ao + koff[p] + i]}}, B row p at {{@code b[bo + p*bs]}}. */")
+        L.append(f"    static void {name}(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {{")
+    else:
+        L.append(f"    /** As {{@code kernel{R}x{V}p}} over {G}-tap runs: tap j of run g broadcasts {{@code a[ao + goff[g] + j + i]}}, B row {G}g + j. */")
+        L.append(f"    static void {name}(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {{")
     L.append("        FloatVector z = FloatVector.zero(S);")
     for r in range(R):
         L.append("        FloatVector " + ", ".join(f"c{r}_{v} = z" for v in range(V)) + ";")
-    L.append("        for (int p = 0; p < kc; p++) {")
-    L.append("            int bi = bo + p * bs, ai = ao + koff[p];")
-    for v in range(V):
-        L.append(f"            FloatVector b{v} = FloatVector.fromArray(S, b, bi{vo(v)});")
-    L.append("            FloatVector x;")
-    for r in range(R):
-        L.append(f"            x = FloatVector.broadcast(S, a[ai + {r}]);" if r else "            x = FloatVector.broadcast(S, a[ai]);")
-        L.append("            " + " ".join(f"c{r}_{v} = x.fma(b{v}, c{r}_{v});" for v in range(V)))
+    if G == 1:
+        L.append("        for (int p = 0; p < kc; p++) {")
+        L.append("            int bi = bo + p * bs, ai = ao + koff[p];")
+    else:
+        L.append(f"        for (int g = 0; g < runs; g++) {{")
+        L.append(f"            int bi = bo + g * {G} * bs, ai = ao + goff[g];")
+    for j in range(G):
+        if j:
+            L.append("            bi += bs;")
+        for v in range(V):
+            L.append(f"            {'' if j else 'FloatVector '}b{v} = FloatVector.fromArray(S, b, bi{vo(v)});")
+        if not j:
+            L.append("            FloatVector x;")
+        for r in range(R):
+            o = j + r
+            L.append(f"            x = FloatVector.broadcast(S, a[ai + {o}]);" if o else "            x = FloatVector.broadcast(S, a[ai]);")
+            L.append("            " + " ".join(f"c{r}_{v} = x.fma(b{v}, c{r}_{v});" for v in range(V)))
     L.append("        }")
     idx = []
     for r in range(R):
@@ -178,12 +193,24 @@ def main(path=None):
     out.append("        }")
     out.append("    }")
     out.append("")
+    out.append("    /** The position kernel of tile t over runs of three consecutive taps ({@code goff[g]}: the offset of run g's first tap). */")
+    out.append("    static void runPositions3(Tile t, int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {")
+    out.append("        switch (t.id()) {")
+    for i, t in enumerate(POSITIONS):
+        out.append(f"            case {i + len(STRIDED) + len(TABLE)} -> kernel{t}3(runs, a, ao, goff, b, bo, bs, c, co, ldc, load);")
+    out.append("            default -> throw new IllegalArgumentException(\"[conv2d] tile \" + t + \" is not a position kernel\");")
+    out.append("        }")
+    out.append("    }")
+    out.append("")
     out.append("    // ------------------------------------------------------------------ one method per tile")
     out.append("")
     for t in tiles:
         r, v = map(int, t.rstrip("tp").split("x"))
         out.append(positions_kernel(r, v) if t.endswith("p") else kernel(r, v, t.endswith("t")))
         out.append("")
+        if t.endswith("p"):
+            out.append(positions_kernel(r, v, 3))
+            out.append("")
     out.append("}")
     if path is None:
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "java", "kr", "engine", "backend", "vector", "Kernels.java")

@@ -174,7 +174,27 @@ final class DirectConv {
      * {@code inGroup} and {@code outGroup} are the channels per group on each side.
      */
     record Pass(Kernels.Tile tile, float[] packed, int[] koff, int rows, int inGroup, int q0, int q1, int wq, int cols, int outH, int outW, int sy,
-            int oy0, int sx, int ox0) {
+            int oy0, int sx, int ox0, int[] runs) {
+        Pass(Kernels.Tile tile, float[] packed, int[] koff, int rows, int inGroup, int q0, int q1, int wq, int cols, int outH, int outW, int sy,
+                int oy0, int sx, int ox0) {
+            this(tile, packed, koff, rows, inGroup, q0, q1, wq, cols, outH, outW, sy, oy0, sx, ox0, tile.positions() ? runs3(koff) : null);
+        }
+
+        /**
+         * {@code koff[3g]} for every g when the taps come in runs of three consecutive offsets (kx = 0, 1, 2 of a
+         * stride-1 3x3), else null; position kernels then pay their index arithmetic once per three taps
+         * (engine/NOTES.md C10). Same taps in the same order, same bits.
+         */
+        static int[] runs3(int[] koff) {
+            if (koff.length % 3 != 0 || !Boolean.parseBoolean(System.getProperty("kr.conv.runs3", "true"))) return null;
+            int[] g = new int[koff.length / 3];
+            for (int i = 0; i < g.length; i++) {
+                if (koff[3 * i + 1] != koff[3 * i] + 1 || koff[3 * i + 2] != koff[3 * i] + 2) return null;
+                g[i] = koff[3 * i];
+            }
+            return g;
+        }
+
         int qPad() {
             return tile.positions() ? roundUp(bHi() - bLo(), tile.rows()) * (q1 - q0) / wq : roundUp(q1 - q0, tile.cols());
         }
@@ -225,7 +245,9 @@ final class DirectConv {
                 for (int a = a0; a < a1; a++)
                     for (int b = 0; b < colsR; b += r) {
                         int at = base + a * wq + bLo + b, ot = ((a - a0) * colsR + b) * coP;
-                        for (int o = 0; o < coP; o += cw) Kernels.runPositions(tile, kd, buf, at, koff, packed, wg + o, coP, out, ot + o, coP, false);
+                        for (int o = 0; o < coP; o += cw)
+                            if (runs != null) Kernels.runPositions3(tile, runs.length, buf, at, runs, packed, wg + o, coP, out, ot + o, coP, false);
+                            else Kernels.runPositions(tile, kd, buf, at, koff, packed, wg + o, coP, out, ot + o, coP, false);
                     }
                 for (int a = a0; a < a1; a++) {
                     int oy = a * sy + oy0;
@@ -270,7 +292,7 @@ final class DirectConv {
     }
 
     /** Whether the position kernels run a pass: forced by the engine configuration, or (AUTO) when the table kernel wastes more positions. */
-    static boolean positions(int cols, int wq, int rowsA, int channels) {
+    static boolean positions(int cols, int wq, int rowsA, int channels, int[] koff) {
         return switch (ConvKernels.path()) {
             case POSITIONS -> true;
             case AUTO -> {
@@ -278,7 +300,7 @@ final class DirectConv {
                 Kernels.Tile p = positionTile(cols, channels), t = passTile(rowsA * wq, channels);
                 double tableWork = (double) roundUp(rowsA * wq, t.cols()) * roundUp(channels, t.rows());
                 double posWork = (double) roundUp(cols, p.rows()) * rowsA * roundUp(channels, p.cols());
-                yield posWork * POSITION_PENALTY < tableWork;
+                yield posWork * (Pass.runs3(koff) != null ? RUNS_PENALTY : POSITION_PENALTY) < tableWork;
             }
             default -> false;
         };
@@ -286,6 +308,9 @@ final class DirectConv {
 
     /** Relative cost per multiply-add of the position kernels against the table kernels (their transposing scatter); measured, bench/NOTES.md. */
     private static final double POSITION_PENALTY = 1.1;
+
+    /** The same over three-tap runs (AVX2 16->16 32x32: 9.2 ms against the table kernel's 9.9 for 6% less work; engine/NOTES.md C10). */
+    private static final double RUNS_PENALTY = 0.95;
 
     /** Weights for the position kernels: [group][k][rowsP], rowsP the channels rounded up to the tile's vectors. */
     private static float[] packPositions(int groups, int rows, int kd, int cw, WeightAt wt) {
@@ -349,7 +374,7 @@ final class DirectConv {
                     }
             int q1 = g.ho() * in.wh();
             WeightAt wt = (gi, o, k) -> w[wOff + (gi * cog + o) * kd + k];
-            Kernels.Tile t = positions(g.wo(), in.wh(), g.ho(), cog) ? positionTile(g.wo(), cog) : passTile(q1, cog);
+            Kernels.Tile t = positions(g.wo(), in.wh(), g.ho(), cog, koff) ? positionTile(g.wo(), cog) : passTile(q1, cog);
             float[] packed = t.positions() ? packPositions(g.groups(), cog, kd, t.cols(), wt) : pack(g.groups(), cog, kd, t.rows(), wt);
             return new Forward(in, new Pass(t, packed, koff, cog, g.cg(), 0, q1, in.wh(), g.wo(), g.ho(), g.wo(), 1, 0, 1, 0));
         }
@@ -387,7 +412,8 @@ final class DirectConv {
             Pass[] passes = new Pass[sh * sw];
             for (int phy = 0; phy < sh; phy++)
                 for (int phx = 0; phx < sw; phx++) {
-                    int[] kys = taps(g.kh(), dh, sh, phy), kxs = taps(g.kw(), dw, sw, phx);
+                    // kx descending, so the offsets of a row's taps ascend (runs of three for stride 1, Pass.runs3)
+                    int[] kys = taps(g.kh(), dh, sh, phy), kxs = reversed(taps(g.kw(), dw, sw, phx));
                     int kd = cog * kys.length * kxs.length;
                     int[] koff = new int[kd];
                     int r = 0;
@@ -404,11 +430,17 @@ final class DirectConv {
                     };
                     // the columns b whose pixels are inside the input (the position kernels compute only those)
                     int ox0 = phx - p.padW(), valid = Math.max(0, Math.min(colsB, ceilDiv(g.w() - ox0, sw)) - Math.max(0, ceilDiv(-ox0, sw)));
-                    Kernels.Tile t = positions(valid, wq, (q1 - q0) / wq, cg) ? positionTile(valid, cg) : passTile(q1 - q0, cg);
+                    Kernels.Tile t = positions(valid, wq, (q1 - q0) / wq, cg, koff) ? positionTile(valid, cg) : passTile(q1 - q0, cg);
                     float[] packed = t.positions() ? packPositions(g.groups(), cg, kd, t.cols(), wt) : pack(g.groups(), cg, kd, t.rows(), wt);
                     passes[phy * sw + phx] = new Pass(t, packed, koff, cg, cog, q0, q1, wq, colsB, g.h(), g.w(), sh, phy - p.padH(), sw, phx - p.padW());
                 }
             return new BackwardInput(in, passes);
+        }
+
+        private static int[] reversed(int[] a) {
+            int[] r = new int[a.length];
+            for (int i = 0; i < a.length; i++) r[i] = a[a.length - 1 - i];
+            return r;
         }
 
         /** Kernel taps k with k * dilation = phase (mod stride). */

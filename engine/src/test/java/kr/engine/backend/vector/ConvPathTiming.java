@@ -40,14 +40,17 @@ public final class ConvPathTiming {
             for (String pass : (args.length > 3 ? args[3] : "fwd,bwd-in,bwd-w").split(",")) {
                 double[][] ms = new double[paths.length][reps];
                 for (int i = -3; i < reps; i++)
-                    for (int k = 0; k < paths.length; k++)
-                        try (var s = Backends.configure(Backends.config().withConvPath(paths[k]))) {
+                    for (int k = 0; k < paths.length; k++) {
+                        // "auto-", "positions-": that path with the three-tap runs of the position kernels off (A/B in one JVM)
+                        System.setProperty("kr.conv.runs3", String.valueOf(!paths[k].endsWith("-")));
+                        try (var s = Backends.configure(Backends.config().withConvPath(paths[k].replace("-", "")))) {
                             long t0 = System.nanoTime();
                             if (pass.equals("fwd")) be.conv2d(x, w, p);
                             else if (pass.equals("bwd-in")) be.conv2dBackwardInput(gy, w, x.shape(), p);
                             else be.conv2dBackwardWeight(gy, x, w.shape(), p);
                             if (i >= 0) ms[k][i] = (System.nanoTime() - t0) / 1e6;
                         }
+                    }
                 StringBuilder b = new StringBuilder(String.format("%3d->%3d %2dx%-2d k%d s%d %-6s", l[1], l[3], l[2], l[2], l[4], l[5], pass));
                 for (int k = 0; k < paths.length; k++) {
                     double[] s = ms[k].clone();
