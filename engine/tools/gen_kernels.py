@@ -20,16 +20,17 @@ POSITIONS = ["8x2p", "16x1p", "8x1p", "4x2p"]
 
 def vo(v):
     return "" if v == 0 else (" + VL" if v == 1 else f" + {v} * VL")
-def positions_kernel(R, V, G=1):
+def positions_kernel(R, V, G=1, step=1):
     """G = 1: one tap per step through koff; G = 3: taps in runs of three consecutive offsets (kx = 0, 1, 2
-    of a stride-1 3x3), one table entry per run, so the index arithmetic is paid once per three taps."""
+    of a 3x3), one table entry per run, so the index arithmetic is paid once per three taps. step: the
+    distance of consecutive positions in the image (2 for a stride-2 convolution over the unsplit image)."""
     L = []
-    name = f"kernel{R}x{V}p" + ("" if G == 1 else str(G))
+    name = f"kernel{R}x{V}p" + ("" if G == 1 else str(G)) + ("" if step == 1 else f"s{step}")
     if G == 1:
         L.append(f"    /** {R} consecutive positions x {V} vectors: A broadcast from {{@code a[ao + koff[p] + i]}}, B row p at {{@code b[bo + p*bs]}}. */")
         L.append(f"    static void {name}(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {{")
     else:
-        L.append(f"    /** As {{@code kernel{R}x{V}p}} over {G}-tap runs: tap j of run g broadcasts {{@code a[ao + goff[g] + j + i]}}, B row {G}g + j. */")
+        L.append(f"    /** As {{@code kernel{R}x{V}p}} over {G}-tap runs: tap j of run g broadcasts {{@code a[ao + goff[g] + j + {'' if step == 1 else f'{step} * '}i]}}, B row {G}g + j. */")
         L.append(f"    static void {name}(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {{")
     L.append("        FloatVector z = FloatVector.zero(S);")
     for r in range(R):
@@ -48,7 +49,7 @@ def positions_kernel(R, V, G=1):
         if not j:
             L.append("            FloatVector x;")
         for r in range(R):
-            o = j + r
+            o = j + step * r
             L.append(f"            x = FloatVector.broadcast(S, a[ai + {o}]);" if o else "            x = FloatVector.broadcast(S, a[ai]);")
             L.append("            " + " ".join(f"c{r}_{v} = x.fma(b{v}, c{r}_{v});" for v in range(V)))
     L.append("        }")
@@ -202,6 +203,15 @@ def main(path=None):
     out.append("        }")
     out.append("    }")
     out.append("")
+    out.append("    /** As {@link #runPositions3} with consecutive positions two floats apart (stride 2 over the unsplit image). */")
+    out.append("    static void runPositions3s2(Tile t, int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {")
+    out.append("        switch (t.id()) {")
+    for i, t in enumerate(POSITIONS):
+        out.append(f"            case {i + len(STRIDED) + len(TABLE)} -> kernel{t}3s2(runs, a, ao, goff, b, bo, bs, c, co, ldc, load);")
+    out.append("            default -> throw new IllegalArgumentException(\"[conv2d] tile \" + t + \" is not a position kernel\");")
+    out.append("        }")
+    out.append("    }")
+    out.append("")
     out.append("    // ------------------------------------------------------------------ one method per tile")
     out.append("")
     for t in tiles:
@@ -210,6 +220,8 @@ def main(path=None):
         out.append("")
         if t.endswith("p"):
             out.append(positions_kernel(r, v, 3))
+            out.append("")
+            out.append(positions_kernel(r, v, 3, 2))
             out.append("")
     out.append("}")
     if path is None:

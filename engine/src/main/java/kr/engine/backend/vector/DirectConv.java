@@ -171,13 +171,15 @@ final class DirectConv {
      * One implicit GEMM per image and group: output rows (channels) x positions q in [q0, q1) of a
      * buffer with row length wq, depth {@code koff.length}. Position q = a * wq + b goes to output
      * pixel (a * sy + oy0, b * sx + ox0) of an outH x outW plane when b < cols and the pixel is inside.
-     * {@code inGroup} and {@code outGroup} are the channels per group on each side.
+     * {@code inGroup} and {@code outGroup} are the channels per group on each side. Position kernels
+     * read column b of a row {@code step} floats apart ({@code a * wq + b * step}; step 2 only with
+     * three-tap {@code runs}, the stride-2 forward over the unsplit image).
      */
     record Pass(Kernels.Tile tile, float[] packed, int[] koff, int rows, int inGroup, int q0, int q1, int wq, int cols, int outH, int outW, int sy,
-            int oy0, int sx, int ox0, int[] runs) {
+            int oy0, int sx, int ox0, int[] runs, int step) {
         Pass(Kernels.Tile tile, float[] packed, int[] koff, int rows, int inGroup, int q0, int q1, int wq, int cols, int outH, int outW, int sy,
                 int oy0, int sx, int ox0) {
-            this(tile, packed, koff, rows, inGroup, q0, q1, wq, cols, outH, outW, sy, oy0, sx, ox0, tile.positions() ? runs3(koff) : null);
+            this(tile, packed, koff, rows, inGroup, q0, q1, wq, cols, outH, outW, sy, oy0, sx, ox0, tile.positions() ? runs3(koff) : null, 1);
         }
 
         /**
@@ -244,9 +246,10 @@ final class DirectConv {
                 int base = gi * inGroup * planeIn, wg = gi * kd * coP;
                 for (int a = a0; a < a1; a++)
                     for (int b = 0; b < colsR; b += r) {
-                        int at = base + a * wq + bLo + b, ot = ((a - a0) * colsR + b) * coP;
+                        int at = base + a * wq + (bLo + b) * step, ot = ((a - a0) * colsR + b) * coP;
                         for (int o = 0; o < coP; o += cw)
-                            if (runs != null) Kernels.runPositions3(tile, runs.length, buf, at, runs, packed, wg + o, coP, out, ot + o, coP, false);
+                            if (step == 2) Kernels.runPositions3s2(tile, runs.length, buf, at, runs, packed, wg + o, coP, out, ot + o, coP, false);
+                            else if (runs != null) Kernels.runPositions3(tile, runs.length, buf, at, runs, packed, wg + o, coP, out, ot + o, coP, false);
                             else Kernels.runPositions(tile, kd, buf, at, koff, packed, wg + o, coP, out, ot + o, coP, false);
                     }
                 for (int a = a0; a < a1; a++) {
@@ -360,10 +363,31 @@ final class DirectConv {
     /** Everything the forward pass needs besides the images. */
     record Forward(Layout in, Pass pass) {
         static Forward of(float[] w, int wOff, Geometry g) {
-            Layout in = inputLayout(g);
             Conv2dParams p = g.p();
             int kd = g.kdim(), cog = g.cog();
-            int[] koff = new int[kd];
+            Layout in = inputLayout(g);
+            int[] koff = forwardOffsets(g, in);
+            WeightAt wt = (gi, o, k) -> w[wOff + (gi * cog + o) * kd + k];
+            // a stride-2 3x3 over the unsplit image: positions two floats apart, taps in runs of three (C11)
+            Layout whole = new Layout(g.c(), g.h(), g.w(), p.padH(), p.padW(), 1, 1, g.h() + 2 * p.padH(), g.w() + 2 * p.padW());
+            int[] wholeOff = p.strideW() == 2 && p.dilationW() == 1 && g.kw() == 3 ? forwardOffsets(g, whole) : null;
+            boolean pos = positions(g.wo(), in.wh(), g.ho(), cog, wholeOff != null ? wholeOff : koff);
+            if (pos && wholeOff != null && Pass.runs3(wholeOff) != null) {
+                Kernels.Tile t = positionTile(g.wo(), cog);
+                int wq = p.strideH() * whole.wh();
+                return new Forward(whole, new Pass(t, packPositions(g.groups(), cog, kd, t.cols(), wt), wholeOff, cog, g.cg(), 0, g.ho() * wq, wq, g.wo(),
+                        g.ho(), g.wo(), 1, 0, 1, 0, Pass.runs3(wholeOff), 2));
+            }
+            int q1 = g.ho() * in.wh();
+            Kernels.Tile t = pos ? positionTile(g.wo(), cog) : passTile(q1, cog);
+            float[] packed = t.positions() ? packPositions(g.groups(), cog, kd, t.cols(), wt) : pack(g.groups(), cog, kd, t.rows(), wt);
+            return new Forward(in, new Pass(t, packed, koff, cog, g.cg(), 0, q1, in.wh(), g.wo(), g.ho(), g.wo(), 1, 0, 1, 0));
+        }
+
+        /** Offset of tap (ci, ky, kx) in a padded image of layout {@code in}, in weight order. */
+        private static int[] forwardOffsets(Geometry g, Layout in) {
+            Conv2dParams p = g.p();
+            int[] koff = new int[g.kdim()];
             int r = 0;
             for (int ci = 0; ci < g.cg(); ci++)
                 for (int ky = 0; ky < g.kh(); ky++)
@@ -372,18 +396,14 @@ final class DirectConv {
                         int phase = (dy % in.sh()) * in.sw() + dx % in.sw();
                         koff[r++] = ((phase * in.channels() + ci) * in.hh() + dy / in.sh()) * in.wh() + dx / in.sw();
                     }
-            int q1 = g.ho() * in.wh();
-            WeightAt wt = (gi, o, k) -> w[wOff + (gi * cog + o) * kd + k];
-            Kernels.Tile t = positions(g.wo(), in.wh(), g.ho(), cog, koff) ? positionTile(g.wo(), cog) : passTile(q1, cog);
-            float[] packed = t.positions() ? packPositions(g.groups(), cog, kd, t.cols(), wt) : pack(g.groups(), cog, kd, t.rows(), wt);
-            return new Forward(in, new Pass(t, packed, koff, cog, g.cg(), 0, q1, in.wh(), g.wo(), g.ho(), g.wo(), 1, 0, 1, 0));
+            return koff;
         }
     }
 
     /** Forward pass over images [lo, hi); y is [n, co, ho, wo]. */
     static void forward(float[] x, int xOff, float[] y, Geometry g, int lo, int hi, Forward f) {
         Pass pass = f.pass();
-        int used = f.in().size(0), slack = Math.max(pass.q1(), pass.qPad()) + 2 * pass.tile().cols() + pass.tile().rows() + f.in().wh();
+        int used = f.in().size(0), slack = Math.max(pass.q1(), pass.qPad()) + 2 * pass.tile().cols() + pass.step() * pass.tile().rows() + f.in().wh();
         Scratch s = SCRATCH.get();
         boolean clear = s.padFor(List.of(f.in(), "CHW", slack), f.in().size(slack));
         s.out = Scratch.grow(s.out, pass.outSize());

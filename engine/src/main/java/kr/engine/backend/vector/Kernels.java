@@ -108,6 +108,17 @@ final class Kernels {
         }
     }
 
+    /** As {@link #runPositions3} with consecutive positions two floats apart (stride 2 over the unsplit image). */
+    static void runPositions3s2(Tile t, int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        switch (t.id()) {
+            case 13 -> kernel8x2p3s2(runs, a, ao, goff, b, bo, bs, c, co, ldc, load);
+            case 14 -> kernel16x1p3s2(runs, a, ao, goff, b, bo, bs, c, co, ldc, load);
+            case 15 -> kernel8x1p3s2(runs, a, ao, goff, b, bo, bs, c, co, ldc, load);
+            case 16 -> kernel4x2p3s2(runs, a, ao, goff, b, bo, bs, c, co, ldc, load);
+            default -> throw new IllegalArgumentException("[conv2d] tile " + t + " is not a position kernel");
+        }
+    }
+
     // ------------------------------------------------------------------ one method per tile
 
     /** 5 x 3 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
@@ -1045,6 +1056,114 @@ final class Kernels {
         }
     }
 
+    /** As {@code kernel8x2p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + 2 * i]}, B row 3g + j. */
+    static void kernel8x2p3s2(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z;
+        FloatVector c1_0 = z, c1_1 = z;
+        FloatVector c2_0 = z, c2_1 = z;
+        FloatVector c3_0 = z, c3_1 = z;
+        FloatVector c4_0 = z, c4_1 = z;
+        FloatVector c5_0 = z, c5_1 = z;
+        FloatVector c6_0 = z, c6_1 = z;
+        FloatVector c7_0 = z, c7_1 = z;
+        for (int g = 0; g < runs; g++) {
+            int bi = bo + g * 3 * bs, ai = ao + goff[g];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            x = FloatVector.broadcast(S, a[ai + 8]);
+            c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1);
+            x = FloatVector.broadcast(S, a[ai + 10]);
+            c5_0 = x.fma(b0, c5_0); c5_1 = x.fma(b1, c5_1);
+            x = FloatVector.broadcast(S, a[ai + 12]);
+            c6_0 = x.fma(b0, c6_0); c6_1 = x.fma(b1, c6_1);
+            x = FloatVector.broadcast(S, a[ai + 14]);
+            c7_0 = x.fma(b0, c7_0); c7_1 = x.fma(b1, c7_1);
+            bi += bs;
+            b0 = FloatVector.fromArray(S, b, bi);
+            b1 = FloatVector.fromArray(S, b, bi + VL);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            x = FloatVector.broadcast(S, a[ai + 9]);
+            c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1);
+            x = FloatVector.broadcast(S, a[ai + 11]);
+            c5_0 = x.fma(b0, c5_0); c5_1 = x.fma(b1, c5_1);
+            x = FloatVector.broadcast(S, a[ai + 13]);
+            c6_0 = x.fma(b0, c6_0); c6_1 = x.fma(b1, c6_1);
+            x = FloatVector.broadcast(S, a[ai + 15]);
+            c7_0 = x.fma(b0, c7_0); c7_1 = x.fma(b1, c7_1);
+            bi += bs;
+            b0 = FloatVector.fromArray(S, b, bi);
+            b1 = FloatVector.fromArray(S, b, bi + VL);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 8]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            x = FloatVector.broadcast(S, a[ai + 10]);
+            c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1);
+            x = FloatVector.broadcast(S, a[ai + 12]);
+            c5_0 = x.fma(b0, c5_0); c5_1 = x.fma(b1, c5_1);
+            x = FloatVector.broadcast(S, a[ai + 14]);
+            c6_0 = x.fma(b0, c6_0); c6_1 = x.fma(b1, c6_1);
+            x = FloatVector.broadcast(S, a[ai + 16]);
+            c7_0 = x.fma(b0, c7_0); c7_1 = x.fma(b1, c7_1);
+        }
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.add(FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.add(FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.add(FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.add(FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c4_0.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.add(FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+            c5_0.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c5_1.add(FloatVector.fromArray(S, c, co + 5 * ldc + VL)).intoArray(c, co + 5 * ldc + VL);
+            c6_0.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c6_1.add(FloatVector.fromArray(S, c, co + 6 * ldc + VL)).intoArray(c, co + 6 * ldc + VL);
+            c7_0.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+            c7_1.add(FloatVector.fromArray(S, c, co + 7 * ldc + VL)).intoArray(c, co + 7 * ldc + VL);
+        } else {
+            c0_0.intoArray(c, co);
+            c0_1.intoArray(c, co + VL);
+            c1_0.intoArray(c, co + ldc);
+            c1_1.intoArray(c, co + ldc + VL);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c2_1.intoArray(c, co + 2 * ldc + VL);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c3_1.intoArray(c, co + 3 * ldc + VL);
+            c4_0.intoArray(c, co + 4 * ldc);
+            c4_1.intoArray(c, co + 4 * ldc + VL);
+            c5_0.intoArray(c, co + 5 * ldc);
+            c5_1.intoArray(c, co + 5 * ldc + VL);
+            c6_0.intoArray(c, co + 6 * ldc);
+            c6_1.intoArray(c, co + 6 * ldc + VL);
+            c7_0.intoArray(c, co + 7 * ldc);
+            c7_1.intoArray(c, co + 7 * ldc + VL);
+        }
+    }
+
     /** 16 consecutive positions x 1 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel16x1p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         FloatVector z = FloatVector.zero(S);
@@ -1299,6 +1418,167 @@ final class Kernels {
         }
     }
 
+    /** As {@code kernel16x1p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + 2 * i]}, B row 3g + j. */
+    static void kernel16x1p3s2(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z;
+        FloatVector c1_0 = z;
+        FloatVector c2_0 = z;
+        FloatVector c3_0 = z;
+        FloatVector c4_0 = z;
+        FloatVector c5_0 = z;
+        FloatVector c6_0 = z;
+        FloatVector c7_0 = z;
+        FloatVector c8_0 = z;
+        FloatVector c9_0 = z;
+        FloatVector c10_0 = z;
+        FloatVector c11_0 = z;
+        FloatVector c12_0 = z;
+        FloatVector c13_0 = z;
+        FloatVector c14_0 = z;
+        FloatVector c15_0 = z;
+        for (int g = 0; g < runs; g++) {
+            int bi = bo + g * 3 * bs, ai = ao + goff[g];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 8]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 10]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 12]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 14]);
+            c7_0 = x.fma(b0, c7_0);
+            x = FloatVector.broadcast(S, a[ai + 16]);
+            c8_0 = x.fma(b0, c8_0);
+            x = FloatVector.broadcast(S, a[ai + 18]);
+            c9_0 = x.fma(b0, c9_0);
+            x = FloatVector.broadcast(S, a[ai + 20]);
+            c10_0 = x.fma(b0, c10_0);
+            x = FloatVector.broadcast(S, a[ai + 22]);
+            c11_0 = x.fma(b0, c11_0);
+            x = FloatVector.broadcast(S, a[ai + 24]);
+            c12_0 = x.fma(b0, c12_0);
+            x = FloatVector.broadcast(S, a[ai + 26]);
+            c13_0 = x.fma(b0, c13_0);
+            x = FloatVector.broadcast(S, a[ai + 28]);
+            c14_0 = x.fma(b0, c14_0);
+            x = FloatVector.broadcast(S, a[ai + 30]);
+            c15_0 = x.fma(b0, c15_0);
+            bi += bs;
+            b0 = FloatVector.fromArray(S, b, bi);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 9]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 11]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 13]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 15]);
+            c7_0 = x.fma(b0, c7_0);
+            x = FloatVector.broadcast(S, a[ai + 17]);
+            c8_0 = x.fma(b0, c8_0);
+            x = FloatVector.broadcast(S, a[ai + 19]);
+            c9_0 = x.fma(b0, c9_0);
+            x = FloatVector.broadcast(S, a[ai + 21]);
+            c10_0 = x.fma(b0, c10_0);
+            x = FloatVector.broadcast(S, a[ai + 23]);
+            c11_0 = x.fma(b0, c11_0);
+            x = FloatVector.broadcast(S, a[ai + 25]);
+            c12_0 = x.fma(b0, c12_0);
+            x = FloatVector.broadcast(S, a[ai + 27]);
+            c13_0 = x.fma(b0, c13_0);
+            x = FloatVector.broadcast(S, a[ai + 29]);
+            c14_0 = x.fma(b0, c14_0);
+            x = FloatVector.broadcast(S, a[ai + 31]);
+            c15_0 = x.fma(b0, c15_0);
+            bi += bs;
+            b0 = FloatVector.fromArray(S, b, bi);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 8]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 10]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 12]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 14]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 16]);
+            c7_0 = x.fma(b0, c7_0);
+            x = FloatVector.broadcast(S, a[ai + 18]);
+            c8_0 = x.fma(b0, c8_0);
+            x = FloatVector.broadcast(S, a[ai + 20]);
+            c9_0 = x.fma(b0, c9_0);
+            x = FloatVector.broadcast(S, a[ai + 22]);
+            c10_0 = x.fma(b0, c10_0);
+            x = FloatVector.broadcast(S, a[ai + 24]);
+            c11_0 = x.fma(b0, c11_0);
+            x = FloatVector.broadcast(S, a[ai + 26]);
+            c12_0 = x.fma(b0, c12_0);
+            x = FloatVector.broadcast(S, a[ai + 28]);
+            c13_0 = x.fma(b0, c13_0);
+            x = FloatVector.broadcast(S, a[ai + 30]);
+            c14_0 = x.fma(b0, c14_0);
+            x = FloatVector.broadcast(S, a[ai + 32]);
+            c15_0 = x.fma(b0, c15_0);
+        }
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c4_0.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c5_0.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c6_0.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c7_0.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+            c8_0.add(FloatVector.fromArray(S, c, co + 8 * ldc)).intoArray(c, co + 8 * ldc);
+            c9_0.add(FloatVector.fromArray(S, c, co + 9 * ldc)).intoArray(c, co + 9 * ldc);
+            c10_0.add(FloatVector.fromArray(S, c, co + 10 * ldc)).intoArray(c, co + 10 * ldc);
+            c11_0.add(FloatVector.fromArray(S, c, co + 11 * ldc)).intoArray(c, co + 11 * ldc);
+            c12_0.add(FloatVector.fromArray(S, c, co + 12 * ldc)).intoArray(c, co + 12 * ldc);
+            c13_0.add(FloatVector.fromArray(S, c, co + 13 * ldc)).intoArray(c, co + 13 * ldc);
+            c14_0.add(FloatVector.fromArray(S, c, co + 14 * ldc)).intoArray(c, co + 14 * ldc);
+            c15_0.add(FloatVector.fromArray(S, c, co + 15 * ldc)).intoArray(c, co + 15 * ldc);
+        } else {
+            c0_0.intoArray(c, co);
+            c1_0.intoArray(c, co + ldc);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c4_0.intoArray(c, co + 4 * ldc);
+            c5_0.intoArray(c, co + 5 * ldc);
+            c6_0.intoArray(c, co + 6 * ldc);
+            c7_0.intoArray(c, co + 7 * ldc);
+            c8_0.intoArray(c, co + 8 * ldc);
+            c9_0.intoArray(c, co + 9 * ldc);
+            c10_0.intoArray(c, co + 10 * ldc);
+            c11_0.intoArray(c, co + 11 * ldc);
+            c12_0.intoArray(c, co + 12 * ldc);
+            c13_0.intoArray(c, co + 13 * ldc);
+            c14_0.intoArray(c, co + 14 * ldc);
+            c15_0.intoArray(c, co + 15 * ldc);
+        }
+    }
+
     /** 8 consecutive positions x 1 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel8x1p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         FloatVector z = FloatVector.zero(S);
@@ -1441,6 +1721,95 @@ final class Kernels {
         }
     }
 
+    /** As {@code kernel8x1p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + 2 * i]}, B row 3g + j. */
+    static void kernel8x1p3s2(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z;
+        FloatVector c1_0 = z;
+        FloatVector c2_0 = z;
+        FloatVector c3_0 = z;
+        FloatVector c4_0 = z;
+        FloatVector c5_0 = z;
+        FloatVector c6_0 = z;
+        FloatVector c7_0 = z;
+        for (int g = 0; g < runs; g++) {
+            int bi = bo + g * 3 * bs, ai = ao + goff[g];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 8]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 10]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 12]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 14]);
+            c7_0 = x.fma(b0, c7_0);
+            bi += bs;
+            b0 = FloatVector.fromArray(S, b, bi);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 9]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 11]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 13]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 15]);
+            c7_0 = x.fma(b0, c7_0);
+            bi += bs;
+            b0 = FloatVector.fromArray(S, b, bi);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 8]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 10]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 12]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 14]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 16]);
+            c7_0 = x.fma(b0, c7_0);
+        }
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c4_0.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c5_0.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c6_0.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c7_0.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+        } else {
+            c0_0.intoArray(c, co);
+            c1_0.intoArray(c, co + ldc);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c4_0.intoArray(c, co + 4 * ldc);
+            c5_0.intoArray(c, co + 5 * ldc);
+            c6_0.intoArray(c, co + 6 * ldc);
+            c7_0.intoArray(c, co + 7 * ldc);
+        }
+    }
+
     /** 4 consecutive positions x 2 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel4x2p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         FloatVector z = FloatVector.zero(S);
@@ -1524,6 +1893,70 @@ final class Kernels {
             x = FloatVector.broadcast(S, a[ai + 4]);
             c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
             x = FloatVector.broadcast(S, a[ai + 5]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+        }
+        if (load) {
+            c0_0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.add(FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.add(FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.add(FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.add(FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+        } else {
+            c0_0.intoArray(c, co);
+            c0_1.intoArray(c, co + VL);
+            c1_0.intoArray(c, co + ldc);
+            c1_1.intoArray(c, co + ldc + VL);
+            c2_0.intoArray(c, co + 2 * ldc);
+            c2_1.intoArray(c, co + 2 * ldc + VL);
+            c3_0.intoArray(c, co + 3 * ldc);
+            c3_1.intoArray(c, co + 3 * ldc + VL);
+        }
+    }
+
+    /** As {@code kernel4x2p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + 2 * i]}, B row 3g + j. */
+    static void kernel4x2p3s2(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z;
+        FloatVector c1_0 = z, c1_1 = z;
+        FloatVector c2_0 = z, c2_1 = z;
+        FloatVector c3_0 = z, c3_1 = z;
+        for (int g = 0; g < runs; g++) {
+            int bi = bo + g * 3 * bs, ai = ao + goff[g];
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            bi += bs;
+            b0 = FloatVector.fromArray(S, b, bi);
+            b1 = FloatVector.fromArray(S, b, bi + VL);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            bi += bs;
+            b0 = FloatVector.fromArray(S, b, bi);
+            b1 = FloatVector.fromArray(S, b, bi + VL);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 8]);
             c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
         }
         if (load) {
