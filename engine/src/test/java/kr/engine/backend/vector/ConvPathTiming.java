@@ -41,8 +41,9 @@ public final class ConvPathTiming {
                 double[][] ms = new double[paths.length][reps];
                 for (int i = -3; i < reps; i++)
                     for (int k = 0; k < paths.length; k++) {
-                        // "auto-", "positions-": that path with the three-tap runs of the position kernels off (A/B in one JVM)
+                        // "auto-", "positions-": that path with the three-tap runs (C10, C11) and the dot kernels (C12) off, for A/B in one JVM
                         System.setProperty("kr.conv.runs3", String.valueOf(!paths[k].endsWith("-")));
+                        System.setProperty("kr.conv.dot", String.valueOf(!paths[k].endsWith("-")));
                         try (var s = Backends.configure(Backends.config().withConvPath(paths[k].replace("-", "")))) {
                             long t0 = System.nanoTime();
                             if (pass.equals("fwd")) be.conv2d(x, w, p);
