@@ -532,7 +532,7 @@ final class DirectConv {
 
         static WeightPlan of(Geometry g) {
             Layout in = inputLayout(g);
-            if (dotApplies(g)) return new WeightPlan(in, null, false, null, 0, 0, Kernels.WIDE ? 4 : 3);
+            if (dotApplies(g)) return new WeightPlan(in, null, false, null, 0, 0, Kernels.WIDE ? 4 : Integer.getInteger("kr.conv.dotRows", 2));
             Segments sg = Segments.of(g, in);
             int cog = g.cog();
             if (Kernels.WIDE && cog <= Kernels.VL) {
@@ -555,7 +555,7 @@ final class DirectConv {
         static boolean dotApplies(Geometry g) {
             Conv2dParams p = g.p();
             return g.groups() == 1 && g.kw() == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1
-                    && g.wo() % Kernels.VL == 0 && g.wo() >= 2 * Kernels.VL && Boolean.parseBoolean(System.getProperty("kr.conv.dot", "true"));
+                    && g.wo() % Kernels.VL == 0 && (g.wo() >= 2 * Kernels.VL || g.p().padH() == 1 && g.kh() == 3) && Boolean.parseBoolean(System.getProperty("kr.conv.dot", "true"));
         }
 
         /** Size of one per-thread partial: [group][segment][lenP][coP], or [group][segment][coP][lenP] with coRows, or [co][kd][VL] lane partials (dot). */
@@ -623,6 +623,12 @@ final class DirectConv {
         Layout in = plan.in();
         int c = g.c(), co = g.co(), kd = g.kdim(), kh = g.kh(), ho = g.ho(), wo = g.wo(), wp = in.wh(), plane = in.plane(), rMax = plan.dotRows();
         int vl = Kernels.VL, used = in.size(0), outPlane = ho * wo;
+        // rows of one vector: stack several images in one plane so that one call sweeps them all (C13)
+        int nb = g.p().padH() == 1 && kh == 3 && ho == g.h() && outPlane / vl < 64 ? Math.min(hi - lo, ceilDiv(128 * vl, (ho + 1) * wo)) : 1;
+        if (nb > 1) {
+            backwardWeightStacked(gy, gyOff, x, xOff, acc, g, lo, hi, plan, nb);
+            return;
+        }
         Scratch s = SCRATCH.get();
         boolean clear = s.padFor(List.of(in, "CHW", 0), used);
         for (int b = lo; b < hi; b++, clear = false) {
@@ -633,6 +639,39 @@ final class DirectConv {
                 for (int ci = 0; ci < c; ci++)
                     for (int ky = 0; ky < kh; ky++)
                         Kernels.dot(r, ho, wo, gy, gb + o * outPlane, outPlane, s.pad, ci * plane + ky * wp, wp, acc, (o * kd + (ci * kh + ky) * 3) * vl, kd * vl);
+            }
+        }
+    }
+
+    /**
+     * The dot kernels over {@code nb} images stacked in one plane per channel: a zero row, then each
+     * image's rows followed by one zero row (padding 1 above and below, shared), so image rows sit at a
+     * uniform stride and the kernel sweeps all images as one tall image; the output gradient is copied
+     * to the same row layout, with zero rows where the stack has rows between images.
+     */
+    private static void backwardWeightStacked(float[] gy, int gyOff, float[] x, int xOff, float[] acc, Geometry g, int lo, int hi, WeightPlan plan,
+            int nb) {
+        int c = g.c(), co = g.co(), kd = g.kdim(), kh = g.kh(), h = g.h(), w = g.w(), ho = g.ho(), wo = g.wo(), rMax = plan.dotRows();
+        int vl = Kernels.VL, wp = plan.in().wh(), left = g.p().padW(), outPlane = ho * wo, inPlane = g.inPlane();
+        int chan = (nb * (ho + 1) + 1) * wp, gRows = nb * (ho + 1);
+        Scratch s = SCRATCH.get();
+        boolean clear = s.padFor(List.of(plan.in(), "stacked", nb), c * chan);
+        if (clear) Arrays.fill(s.pad, 0, c * chan, 0f);
+        if (s.dytFor(List.of("stacked", co, gRows, wo), co * gRows * wo)) Arrays.fill(s.dyt, 0, co * gRows * wo, 0f);
+        float[] pad = s.pad, dyt = s.dyt;
+        for (int b0 = lo; b0 < hi; b0 += nb) {
+            int m = Math.min(nb, hi - b0), rows = m * (ho + 1) - 1;
+            for (int b = 0; b < m; b++) {
+                for (int ci = 0; ci < c; ci++)
+                    for (int y = 0; y < h; y++)
+                        System.arraycopy(x, xOff + ((b0 + b) * c + ci) * inPlane + y * w, pad, ci * chan + (b * (ho + 1) + 1 + y) * wp + left, w);
+                for (int o = 0; o < co; o++) System.arraycopy(gy, gyOff + ((b0 + b) * co + o) * outPlane, dyt, (o * gRows + b * (ho + 1)) * wo, outPlane);
+            }
+            for (int o = 0; o < co; o += rMax) {
+                int r = Math.min(rMax, co - o);
+                for (int ci = 0; ci < c; ci++)
+                    for (int ky = 0; ky < kh; ky++)
+                        Kernels.dot(r, rows, wo, dyt, o * gRows * wo, gRows * wo, pad, ci * chan + ky * wp, wp, acc, (o * kd + (ci * kh + ky) * 3) * vl, kd * vl);
             }
         }
     }

@@ -41,6 +41,8 @@ class ConvKernelsTest {
         {2, 3, 10, 9, 5, 3, 2, 3, 2, 1, 0, 2, 1, 1}, // stride 3x2 with dilation: stride phases without every tap
         {2, 4, 9, 9, 6, 1, 1, 3, 3, 1, 1, 1, 1, 2}, // 1x1 stride 3 with padding and groups: empty phases
         {2, 6, 6, 6, 4, 3, 3, 4, 4, 2, 2, 1, 1, 1}, // stride larger than the kernel
+        {20, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // backward-weight over stacked images (AVX2), a partial last stack
+        {9, 8, 16, 16, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // the same at AVX-512 (16-float rows), 5 channels: a dot tile of one row
     };
 
     private static Conv2dParams params(int[] c) {
