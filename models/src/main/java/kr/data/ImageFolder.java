@@ -113,7 +113,10 @@ public final class ImageFolder {
     }
 
     private static ArrayDataset decode(Path dir, List<Path> files, int[] labels, List<String> classes, Options o) throws IOException {
-        BufferedImage first = readImage(dir, files.get(0));
+        // the first image's announced size is checked against the second's before it is decoded, as every other image's is
+        // against the first's: a damaged header within MAX_PIXELS then fails before the decoder allocates it
+        int[] second = files.size() > 1 ? announced(dir, files.get(1)) : null;
+        BufferedImage first = readImage(dir, files.get(0), second, files.size() > 1 ? files.get(1) : null);
         int h = first.getHeight(), w = first.getWidth(), img = 3 * h * w;
         if ((long) img * files.size() > Integer.MAX_VALUE - 8)
             throw new IOException("[image-folder] " + dir + ": " + files.size() + " images of " + w + "x" + h + " do not fit one array");
@@ -131,7 +134,7 @@ public final class ImageFolder {
                 int f0 = from, f1 = Math.min(files.size(), from + chunk);
                 parts.add(pool.submit(() -> {
                     for (int i = f0; i < f1; i++) {
-                        BufferedImage bi = i == 0 ? first : readImage(dir, files.get(i));
+                        BufferedImage bi = i == 0 ? first : readImage(dir, files.get(i), new int[] {w, h}, files.get(0));
                         if (bi.getWidth() != w || bi.getHeight() != h)
                             throw new IOException("[image-folder] " + dir.relativize(files.get(i)) + " is " + bi.getWidth() + "x" + bi.getHeight() + " but "
                                     + dir.relativize(files.get(0)) + " is " + w + "x" + h + "; all images must have one size");
@@ -160,21 +163,51 @@ public final class ImageFolder {
      */
     public static final long MAX_PIXELS = 1L << 24;
 
-    private static BufferedImage readImage(Path dir, Path f) throws IOException {
+    /** The width and height that f's header announces, without decoding it. */
+    private static int[] announced(Path dir, Path f) throws IOException {
+        int[] wh = new int[2];
+        withReader(dir, f, reader -> {
+            wh[0] = reader.getWidth(0);
+            wh[1] = reader.getHeight(0);
+            return null;
+        });
+        return wh;
+    }
+
+    private interface ReaderUse<T> {
+        T apply(javax.imageio.ImageReader reader) throws IOException;
+    }
+
+    /**
+     * Decodes f after checking what its header announces: at most {@link #MAX_PIXELS}, and {@code expect}
+     * (width, height; null: anything) as {@code ref} announced it.
+     */
+    private static BufferedImage readImage(Path dir, Path f, int[] expect, Path ref) throws IOException {
+        Path rel = dir.relativize(f);
+        return withReader(dir, f, reader -> {
+            long w = reader.getWidth(0), h = reader.getHeight(0);
+            if (w < 1 || h < 1 || w * h > MAX_PIXELS)
+                throw new IOException("[image-folder] " + rel + " announces " + w + "x" + h + " pixels; kr decodes images of at most " + MAX_PIXELS
+                        + " pixels (4096x4096)");
+            if (expect != null && (w != expect[0] || h != expect[1]))
+                throw new IOException("[image-folder] " + rel + " is " + w + "x" + h + " but " + dir.relativize(ref) + " is " + expect[0] + "x" + expect[1]
+                        + "; all images must have one size");
+            BufferedImage bi = reader.read(0);
+            if (bi == null) throw new IOException("[image-folder] " + rel + " cannot be decoded (not a JPEG, PNG or BMP image?)");
+            return bi;
+        });
+    }
+
+    private static <T> T withReader(Path dir, Path f, ReaderUse<T> use) throws IOException {
         Path rel = dir.relativize(f);
         try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
             java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
             if (!readers.hasNext()) throw new IOException("[image-folder] " + rel + " cannot be decoded (not a JPEG, PNG or BMP image?)");
             javax.imageio.ImageReader reader = readers.next();
             try {
+                checkPngHeader(f, rel);
                 reader.setInput(in, true, true);
-                long w = reader.getWidth(0), h = reader.getHeight(0);
-                if (w < 1 || h < 1 || w * h > MAX_PIXELS)
-                    throw new IOException("[image-folder] " + rel + " announces " + w + "x" + h + " pixels; kr decodes images of at most " + MAX_PIXELS
-                            + " pixels (4096x4096)");
-                BufferedImage bi = reader.read(0);
-                if (bi == null) throw new IOException("[image-folder] " + rel + " cannot be decoded (not a JPEG, PNG or BMP image?)");
-                return bi;
+                return use.apply(reader);
             } finally {
                 reader.dispose();
             }
@@ -182,6 +215,27 @@ public final class ImageFolder {
             if (e.getMessage() != null && e.getMessage().startsWith("[image-folder]")) throw e;
             throw new IOException("[image-folder] " + rel + " cannot be decoded: " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
         }
+    }
+
+    /**
+     * A PNG's header chunk (IHDR: its size and pixel format) must match its CRC. ImageIO's reader does
+     * not check it, and a damaged size within {@link #MAX_PIXELS} would have it allocate up to 64 MB for
+     * a file of a few hundred bytes (ImageFolderFuzzTest, FLIP_BITS, seed 943733351349044290: 38 MB).
+     */
+    private static void checkPngHeader(Path f, Path rel) throws IOException {
+        byte[] head = new byte[33]; // signature 8, then IHDR: length 4, type 4, data 13, CRC 4
+        int n;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(f)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        boolean png = n >= 8 && (head[0] & 0xff) == 0x89 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G';
+        if (!png) return;
+        if (n < head.length || head[12] != 'I' || head[13] != 'H' || head[14] != 'D' || head[15] != 'R')
+            throw new IOException("[image-folder] " + rel + " is a PNG without its IHDR header chunk (damaged file)");
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(head, 12, 17);
+        long stored = java.nio.ByteBuffer.wrap(head, 29, 4).getInt() & 0xffffffffL;
+        if (crc.getValue() != stored) throw new IOException("[image-folder] " + rel + " has a damaged PNG header: the IHDR chunk fails its CRC");
     }
 
     /** Writes the image as R, G, B planes at {@code off}; reads raster samples so grey and RGB values are exact. */

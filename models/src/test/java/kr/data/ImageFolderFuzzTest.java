@@ -112,6 +112,16 @@ class ImageFolderFuzzTest extends Hostile.Suite {
         }
     }
 
+    /**
+     * Seeds that once allocated 38 MB for a folder of a few KB: a bit flip in a PNG's IHDR (which ImageIO
+     * does not check against its CRC) and in a JPEG's size, each announcing about 2000 x 1000 pixels.
+     */
+    @Test
+    void damagedSizesFailBeforeTheDecoderAllocatesThem() throws IOException {
+        loadsTheFolderOrFailsNamingTheImage(Damage.FLIP_BITS, 943733351349044290L);
+        loadsTheFolderOrFailsNamingTheImage(Damage.FLIP_BITS, -7295092729492608709L);
+    }
+
     @Property(tries = 360)
     void loadsTheFolderOrFailsNamingTheImage(@ForAll Damage how, @ForAll long seed) throws IOException {
         Random r = new Random(seed);
