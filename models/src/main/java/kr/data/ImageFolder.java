@@ -163,15 +163,22 @@ public final class ImageFolder {
      */
     public static final long MAX_PIXELS = 1L << 24;
 
-    /** The width and height that f's header announces, without decoding it. */
+    /** The width and height that f's header announces, without decoding it (at most {@link #MAX_PIXELS}). */
     private static int[] announced(Path dir, Path f) throws IOException {
         int[] wh = new int[2];
         withReader(dir, f, reader -> {
             wh[0] = reader.getWidth(0);
             wh[1] = reader.getHeight(0);
+            checkPixels(dir.relativize(f), wh[0], wh[1]);
             return null;
         });
         return wh;
+    }
+
+    private static void checkPixels(Path rel, long w, long h) throws IOException {
+        if (w < 1 || h < 1 || w * h > MAX_PIXELS)
+            throw new IOException("[image-folder] " + rel + " announces " + w + "x" + h + " pixels; kr decodes images of at most " + MAX_PIXELS
+                    + " pixels (4096x4096)");
     }
 
     private interface ReaderUse<T> {
@@ -186,9 +193,7 @@ public final class ImageFolder {
         Path rel = dir.relativize(f);
         return withReader(dir, f, reader -> {
             long w = reader.getWidth(0), h = reader.getHeight(0);
-            if (w < 1 || h < 1 || w * h > MAX_PIXELS)
-                throw new IOException("[image-folder] " + rel + " announces " + w + "x" + h + " pixels; kr decodes images of at most " + MAX_PIXELS
-                        + " pixels (4096x4096)");
+            checkPixels(rel, w, h);
             if (expect != null && (w != expect[0] || h != expect[1]))
                 throw new IOException("[image-folder] " + rel + " is " + w + "x" + h + " but " + dir.relativize(ref) + " is " + expect[0] + "x" + expect[1]
                         + "; all images must have one size");

@@ -532,7 +532,7 @@ final class DirectConv {
 
         static WeightPlan of(Geometry g) {
             Layout in = inputLayout(g);
-            if (dotApplies(g)) return new WeightPlan(in, null, false, null, 0, 0, Kernels.WIDE ? 4 : Integer.getInteger("kr.conv.dotRows", 2));
+            if (dotApplies(g)) return new WeightPlan(in, null, false, null, 0, 0, dotTileRows());
             Segments sg = Segments.of(g, in);
             int cog = g.cog();
             if (Kernels.WIDE && cog <= Kernels.VL) {
@@ -554,8 +554,16 @@ final class DirectConv {
          */
         static boolean dotApplies(Geometry g) {
             Conv2dParams p = g.p();
-            return g.groups() == 1 && g.kw() == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1
+            // the lane partials are VL times the weight gradient: up to 16 MB of them per thread chunk
+            return (long) g.co() * g.kdim() * Kernels.VL <= 1 << 22 && g.groups() == 1 && g.kw() == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1
                     && g.wo() % Kernels.VL == 0 && (g.wo() >= 2 * Kernels.VL || g.p().padH() == 1 && g.kh() == 3) && Boolean.parseBoolean(System.getProperty("kr.conv.dot", "true"));
+        }
+
+        /** Output channels per dot tile: 4 at AVX-512; 2 at AVX2, where 3 (13 live vectors) loses C2's register lottery in some JVMs (C13). */
+        private static int dotTileRows() {
+            int r = Kernels.WIDE ? 4 : Integer.getInteger("kr.conv.dotRows", 2);
+            if (r < 1 || r > 4) throw new IllegalArgumentException("[conv2d] kr.conv.dotRows must be 1 to 4, not " + r);
+            return r;
         }
 
         /** Size of one per-thread partial: [group][segment][lenP][coP], or [group][segment][coP][lenP] with coRows, or [co][kd][VL] lane partials (dot). */
@@ -657,7 +665,8 @@ final class DirectConv {
         Scratch s = SCRATCH.get();
         boolean clear = s.padFor(List.of(plan.in(), "stacked", nb), c * chan);
         if (clear) Arrays.fill(s.pad, 0, c * chan, 0f);
-        if (s.dytFor(List.of("stacked", co, gRows, wo), co * gRows * wo)) Arrays.fill(s.dyt, 0, co * gRows * wo, 0f);
+        // ho in the key: two layers with the same gRows = nb * (ho + 1) but other heights put their zero rows elsewhere
+        if (s.dytFor(List.of("stacked", co, gRows, wo, ho), co * gRows * wo)) Arrays.fill(s.dyt, 0, co * gRows * wo, 0f);
         float[] pad = s.pad, dyt = s.dyt;
         for (int b0 = lo; b0 < hi; b0 += nb) {
             int m = Math.min(nb, hi - b0), rows = m * (ho + 1) - 1;

@@ -127,6 +127,30 @@ class ConvKernelsTest {
         checkAll(stem, Tensor.uniform(rng, -1, 1, 16, 3, 3, 3), Conv2dParams.of(1, 1), "stem");
     }
 
+    /**
+     * Backward-weight over stacked images keeps the gradient's zero rows in a per-thread buffer: a
+     * layer whose stack has as many rows as the previous one's but another image height must not read
+     * the previous layer's gradient there (AVX2: 8x8 then 14x8, 135 rows; AVX-512: 9x16 then 12x16,
+     * 130 rows, whose zero rows do not coincide). One thread, so both layers run on the same scratch.
+     */
+    @Test
+    void stackedBackwardWeightAfterALayerOfAnotherHeight() {
+        try (var s = Backends.configure(Backends.config().withThreads(1))) {
+            Rng rng = new Rng(15);
+            int[][] pairs = {{15, 8, 9, 14}, {13, 9, 10, 12}}; // images and height of layer A, then of layer B (width = 8 or 16)
+            for (int[] q : pairs) {
+                int w = q[1] == 8 ? 8 : 16;
+                Conv2dParams p = Conv2dParams.of(1, 1);
+                Tensor xa = Tensor.uniform(rng, -1, 1, q[0], 4, q[1], w), wa = Tensor.uniform(rng, -1, 1, 8, 4, 3, 3);
+                Tensor gya = Tensor.uniform(rng, -1, 1, q[0], 8, q[1], w);
+                VECTOR.conv2dBackwardWeight(gya, xa, wa.shape(), p);
+                Tensor xb = Tensor.uniform(rng, -1, 1, q[2], 4, q[3], w), gyb = Tensor.uniform(rng, -1, 1, q[2], 8, q[3], w);
+                int[] ws = {8, 4, 3, 3};
+                assertClose(SCALAR.conv2dBackwardWeight(gyb, xb, ws, p), VECTOR.conv2dBackwardWeight(gyb, xb, ws, p), "layer B after A " + java.util.Arrays.toString(q));
+            }
+        }
+    }
+
     @Test
     void float64FallsBackToReference() {
         Rng rng = new Rng(14);
