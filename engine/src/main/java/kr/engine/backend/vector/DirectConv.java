@@ -373,12 +373,13 @@ final class DirectConv {
             // a stride-2 3x3 over the unsplit image: positions two floats apart, taps in runs of three (C11)
             Layout whole = new Layout(g.c(), g.h(), g.w(), p.padH(), p.padW(), 1, 1, g.h() + 2 * p.padH(), g.w() + 2 * p.padW());
             int[] wholeOff = p.strideW() == 2 && p.dilationW() == 1 && g.kw() == 3 ? forwardOffsets(g, whole) : null;
+            int[] wholeRuns = wholeOff != null ? Pass.runs3(wholeOff) : null;
             boolean pos = positions(g.wo(), in.wh(), g.ho(), cog, wholeOff != null ? wholeOff : koff);
-            if (pos && wholeOff != null && Pass.runs3(wholeOff) != null) {
+            if (pos && wholeRuns != null) {
                 Kernels.Tile t = positionTile(g.wo(), cog);
                 int wq = p.strideH() * whole.wh();
                 return new Forward(whole, new Pass(t, packPositions(g.groups(), cog, kd, t.cols(), wt), wholeOff, cog, g.cg(), 0, g.ho() * wq, wq, g.wo(),
-                        g.ho(), g.wo(), 1, 0, 1, 0, Pass.runs3(wholeOff), 2));
+                        g.ho(), g.wo(), 1, 0, 1, 0, wholeRuns, 2));
             }
             int q1 = g.ho() * in.wh();
             Kernels.Tile t = pos ? positionTile(g.wo(), cog) : passTile(q1, cog);
@@ -556,7 +557,12 @@ final class DirectConv {
             Conv2dParams p = g.p();
             // the lane partials are VL times the weight gradient: up to 16 MB of them per thread chunk
             return (long) g.co() * g.kdim() * Kernels.VL <= 1 << 22 && g.groups() == 1 && g.kw() == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1
-                    && g.wo() % Kernels.VL == 0 && (g.wo() >= 2 * Kernels.VL || g.p().padH() == 1 && g.kh() == 3) && Boolean.parseBoolean(System.getProperty("kr.conv.dot", "true"));
+                    && g.wo() % Kernels.VL == 0 && (g.wo() >= 2 * Kernels.VL || stackable(g)) && Boolean.parseBoolean(System.getProperty("kr.conv.dot", "true"));
+        }
+
+        /** Whether images can be stacked with one shared zero row between them (backwardWeightStacked): padding 1 of a 3-row kernel, stride 1. */
+        static boolean stackable(Geometry g) {
+            return g.p().padH() == 1 && g.kh() == 3 && g.ho() == g.h();
         }
 
         /** Output channels per dot tile: 4 at AVX-512; 2 at AVX2, where 3 (13 live vectors) loses C2's register lottery in some JVMs (C13). */
@@ -632,7 +638,7 @@ final class DirectConv {
         int c = g.c(), co = g.co(), kd = g.kdim(), kh = g.kh(), ho = g.ho(), wo = g.wo(), wp = in.wh(), plane = in.plane(), rMax = plan.dotRows();
         int vl = Kernels.VL, used = in.size(0), outPlane = ho * wo;
         // rows of one vector: stack several images in one plane so that one call sweeps them all (C13)
-        int nb = g.p().padH() == 1 && kh == 3 && ho == g.h() && outPlane / vl < 64 ? Math.min(hi - lo, ceilDiv(128 * vl, (ho + 1) * wo)) : 1;
+        int nb = WeightPlan.stackable(g) && outPlane / vl < 64 ? Math.min(hi - lo, ceilDiv(128 * vl, (ho + 1) * wo)) : 1;
         if (nb > 1) {
             backwardWeightStacked(gy, gyOff, x, xOff, acc, g, lo, hi, plan, nb);
             return;
