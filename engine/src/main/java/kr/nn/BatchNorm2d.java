@@ -29,12 +29,26 @@ public class BatchNorm2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         try (var s = traced()) {
-            if (isTraining()) {
-                try (var ng = kr.engine.Grad.noGrad()) {
-                    kr.engine.backend.Backends.of(numBatchesTracked.device()).addInto(numBatchesTracked, numBatchesTracked.like(1.0), 1.0);
-                }
-            }
+            countBatch();
             return F.batchNorm(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
+        }
+    }
+
+    /**
+     * {@code forward(x).relu()} in one primitive (conv-bn-relu blocks): one pass less over the data
+     * each way, and the pre-ReLU output is not kept for backward. Same values and gradients.
+     */
+    public Tensor forwardRelu(Tensor x) {
+        try (var s = traced()) {
+            countBatch();
+            return F.batchNormRelu(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
+        }
+    }
+
+    private void countBatch() {
+        if (!isTraining()) return;
+        try (var ng = kr.engine.Grad.noGrad()) {
+            kr.engine.backend.Backends.of(numBatchesTracked.device()).addInto(numBatchesTracked, numBatchesTracked.like(1.0), 1.0);
         }
     }
 }

@@ -81,11 +81,27 @@ public final class F {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
             double momentum, double eps) {
+        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+    }
+
+    /**
+     * {@code relu(batchNorm(...))}; in training one fused primitive whose backward needs no
+     * pre-ReLU output (conv-bn-relu), in eval the affine map then ReLU.
+     *
+     * <pre>{@code Tensor h = F.batchNormRelu(conv.forward(x), bn.runningMean, bn.runningVar, bn.weight, bn.bias, true, 0.1, 1e-5);}</pre>
+     */
+    public static Tensor batchNormRelu(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+            double momentum, double eps) {
+        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+    }
+
+    private static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+            double momentum, double eps, boolean relu) {
         int c = x.dim() >= 2 ? x.shape(1) : -1;
         if (weight == null) weight = Tensor.full(1.0, x.dtype(), x.device(), c);
         if (bias == null) bias = Tensor.full(0.0, x.dtype(), x.device(), c);
         if (training || runningMean == null) {
-            BatchNorm.Result r = BatchNorm.apply(x, weight, bias, eps);
+            BatchNorm.Result r = BatchNorm.apply(x, weight, bias, eps, relu);
             if (training && runningMean != null) {
                 try (var ng = Grad.noGrad()) {
                     long n = x.numel() / c;
@@ -105,7 +121,8 @@ public final class F {
         bshape[1] = c;
         Tensor scale = weight.div(runningVar.add(eps).sqrt());
         Tensor shift = bias.sub(runningMean.mul(scale));
-        return x.mul(scale.reshape(bshape)).add(shift.reshape(bshape));
+        Tensor y = x.mul(scale.reshape(bshape)).add(shift.reshape(bshape));
+        return relu ? y.relu() : y;
     }
 
     public static Tensor relu(Tensor x) {

@@ -47,7 +47,7 @@ public final class CifarResNet extends CifarNet {
         /** {post-ReLU output, pre-ReLU sum}. */
         Tensor[] forwardBoth(Tensor x) {
             try (var s = traced()) {
-                Tensor out = bn1.forward(conv1.forward(x)).relu();
+                Tensor out = bn1.forwardRelu(conv1.forward(x));
                 out = bn2.forward(conv2.forward(out));
                 Tensor pre = out.add(downsample == null ? x : downsample.forward(x));
                 return new Tensor[] {pre.relu(), pre};
@@ -104,7 +104,7 @@ public final class CifarResNet extends CifarNet {
 
     @Override
     public Output forwardFeatures(Tensor x, boolean preact) {
-        Tensor out = bn1.forward(conv1.forward(x)).relu(); // [N, C0, 32, 32]
+        Tensor out = bn1.forwardRelu(conv1.forward(x)); // [N, C0, 32, 32]
         List<Tensor> feats = new ArrayList<>(List.of(out));
         for (Sequential layer : layers) {
             Tensor pre = null;

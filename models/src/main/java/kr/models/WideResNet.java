@@ -37,8 +37,8 @@ public final class WideResNet extends CifarNet {
         @Override
         public Tensor forward(Tensor x) {
             try (var s = traced()) {
-                Tensor act = bn1.forward(x).relu();
-                Tensor out = conv2.forward(bn2.forward(conv1.forward(act)).relu());
+                Tensor act = bn1.forwardRelu(x);
+                Tensor out = conv2.forward(bn2.forwardRelu(conv1.forward(act)));
                 return (convShortcut == null ? x : convShortcut.forward(act)).add(out);
             }
         }
@@ -95,7 +95,7 @@ public final class WideResNet extends CifarNet {
         Tensor f1 = block1.forward(f0);
         Tensor f2 = block2.forward(f1); // [N, 32k, 16, 16]
         Tensor f3 = block3.forward(f2); // [N, 64k, 8, 8]
-        Tensor pooled = F.avgPool2d(bn1.forward(f3).relu(), 8, 8, 0).flatten(1);
+        Tensor pooled = F.avgPool2d(bn1.forwardRelu(f3), 8, 8, 0).flatten(1);
         Tensor logits = fc.forward(pooled);
         if (preact) return new Output(List.of(f0, block2.first().bn1.forward(f1), block3.first().bn1.forward(f2), bn1.forward(f3), pooled), logits);
         return new Output(List.of(f0, f1, f2, f3, pooled), logits);

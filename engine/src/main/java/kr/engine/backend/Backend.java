@@ -101,6 +101,24 @@ public interface Backend {
     /** Returns {dx, dgamma, dbeta} for {@link #batchNorm}. */
     Tensor[] batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor invstd);
 
+    /**
+     * {@link #batchNorm} followed by ReLU: returns {relu(y), mean[C], invstd[C]}. A backend fuses the
+     * two where it saves a pass over the data; the default composes them, and a fused kernel must
+     * give the same bits as this composition.
+     */
+    default Tensor[] batchNormRelu(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        Tensor[] r = batchNorm(x, gamma, beta, eps);
+        return new Tensor[] {unary(UnaryOp.RELU, r[0]), r[1], r[2]};
+    }
+
+    /**
+     * Returns {dx, dgamma, dbeta} for {@link #batchNormRelu} given its output {@code y} (ReLU passes
+     * the gradient where y > 0); the default composes {@link #reluBackward} and {@link #batchNormBackward}.
+     */
+    default Tensor[] batchNormReluBackward(Tensor gy, Tensor y, Tensor x, Tensor gamma, Tensor mean, Tensor invstd) {
+        return batchNormBackward(reluBackward(y, gy), x, gamma, mean, invstd);
+    }
+
     Tensor logSoftmax(Tensor x, int dim);
 
     // ---- structure ----

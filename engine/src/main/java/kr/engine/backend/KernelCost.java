@@ -88,8 +88,12 @@ public record KernelCost(double flops, double bytes) {
             }
             case "batchNorm": // sum, centred sum of squares, normalise, scale and shift
                 return new KernelCost(8 * numel(a[0]), tensorBytes(a) + out);
+            case "batchNormRelu": // the same and a max with zero
+                return new KernelCost(9 * numel(a[0]), tensorBytes(a) + out);
             case "batchNormBackward": // two reductions (dbeta, dgamma) and the dx expression
                 return new KernelCost(10 * numel(a[0]), tensorBytes(a) + out);
+            case "batchNormReluBackward": // the same on the gradient masked by y > 0 (y read in both passes)
+                return new KernelCost(11 * numel(a[0]), tensorBytes(a) + out);
             case "logSoftmax": // max, subtract, exp, sum, subtract the log
                 return new KernelCost(5 * numel(a[0]), tensorBytes(a) + out);
             case "copyInto": // dst is written, not read

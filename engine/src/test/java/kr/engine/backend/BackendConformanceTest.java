@@ -646,6 +646,15 @@ class BackendConformanceTest {
                     env.check(Tolerances.NORM, "batchNormBackward dx " + what, gb[0], eb[0]);
                     env.check(Tolerances.NORM, "batchNormBackward dgamma " + what, gb[1], eb[1]);
                     env.check(Tolerances.NORM, "batchNormBackward dbeta " + what, gb[2], eb[2]);
+                    // fused with ReLU: the reference composes batchNorm, unary RELU and reluBackward
+                    Tensor[] gotR = env.be.batchNormRelu(x.c(), gamma.c(), beta.c(), 1e-5), expR = REF.batchNormRelu(x.r(), gamma.r(), beta.r(), 1e-5);
+                    env.check(Tolerances.NORM, "batchNormRelu y " + what, gotR[0], expR[0]);
+                    env.check(Tolerances.NORM, "batchNormRelu mean " + what, gotR[1], expR[1]);
+                    Tensor[] gr = env.be.batchNormReluBackward(gy.c(), gotR[0], x.c(), gamma.c(), gotR[1], gotR[2]);
+                    Tensor[] er = REF.batchNormReluBackward(gy.r(), expR[0], x.r(), gamma.r(), expR[1], expR[2]);
+                    env.check(Tolerances.NORM, "batchNormReluBackward dx " + what, gr[0], er[0]);
+                    env.check(Tolerances.NORM, "batchNormReluBackward dgamma " + what, gr[1], er[1]);
+                    env.check(Tolerances.NORM, "batchNormReluBackward dbeta " + what, gr[2], er[2]);
                 }
     }
 

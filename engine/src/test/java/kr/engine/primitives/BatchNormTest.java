@@ -15,8 +15,9 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * The vjp of training-mode batch normalization (input, gamma and beta) against float64 central
- * differences for inputs [N, C], [N, C, L] and [N, C, H, W], with non-contiguous x, gamma and beta.
+ * The vjp of training-mode batch normalization (input, gamma and beta), alone and fused with ReLU,
+ * against float64 central differences for inputs [N, C], [N, C, L] and [N, C, H, W], with
+ * non-contiguous x, gamma and beta.
  */
 class BatchNormTest {
     @Provide
@@ -26,14 +27,14 @@ class BatchNormTest {
 
     @Property
     void batchNorm(@ForAll @IntRange(min = 1, max = 3) int n, @ForAll @IntRange(min = 1, max = 3) int c, @ForAll("spatial") int[] spatial,
-            @ForAll Layout layout, @ForAll boolean twice, @ForAll long seed) {
+            @ForAll Layout layout, @ForAll boolean twice, @ForAll boolean relu, @ForAll long seed) {
         Rng rng = new Rng(seed);
         if (n * Shapes.numel(spatial) < 2) n = 2; // training mode needs two values per channel
         int[] shape = Shapes.concat(new int[] {n, c}, spatial);
         Input x = input(rng, normal(), layout, shape);
         Input gamma = input(rng, normal(), layout, c), beta = input(rng, normal(), layout, c);
-        assertGradients("batch_norm " + Shapes.str(shape) + (twice ? " * x" : ""), List.of(x, gamma, beta), xs -> {
-            Tensor y = BatchNorm.apply(xs.get(0), xs.get(1), xs.get(2), 1e-5).y();
+        assertGradients((relu ? "batch_norm_relu " : "batch_norm ") + Shapes.str(shape) + (twice ? " * x" : ""), List.of(x, gamma, beta), xs -> {
+            Tensor y = BatchNorm.apply(xs.get(0), xs.get(1), xs.get(2), 1e-5, relu).y();
             return twice ? y.mul(xs.get(0)) : y;
         });
     }

@@ -20,8 +20,11 @@ import kr.engine.Tensor;
 final class NormKernels {
     private NormKernels() {}
 
-    /** Returns {y, mean[C], invstd[C]}; see {@link kr.engine.backend.Backend#batchNorm}. */
-    static Tensor[] batchNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+    /**
+     * Returns {y, mean[C], invstd[C]}; see {@link kr.engine.backend.Backend#batchNorm}. With {@code relu},
+     * y is ReLU's output as {@link Elementwise} computes it (the bits of the two ops in a row).
+     */
+    static Tensor[] batchNorm(Tensor x, Tensor gamma, Tensor beta, double eps, boolean relu) {
         int[] xs = x.shape();
         int n = xs[0], c = xs[1], inner = Shapes.numel(xs) / Math.max(n * c, 1);
         Tensor in = Vec.dense(x);
@@ -50,12 +53,24 @@ final class NormKernels {
             }
             // pass 2: y = (x - mean) * scale + beta
             int ub = S.loopBound(inner);
+            FloatVector zero = FloatVector.zero(S);
             for (int r = 0; r < n; r++)
                 for (int ch = lo; ch < hi; ch++) {
                     int j = ch - lo, o = base + ch * inner + r * stride, yo = o - base, i = 0;
                     float s = sc[j], b = be[ch], hiM = muHi[j], loM = muLo[j];
-                    for (; i < ub; i += L) FloatVector.fromArray(S, a, o + i).sub(hiM).sub(loM).mul(s).add(b).intoArray(y, yo + i);
-                    for (; i < inner; i++) y[yo + i] = (a[o + i] - hiM - loM) * s + b;
+                    if (relu) {
+                        for (; i < ub; i += L) {
+                            FloatVector v = FloatVector.fromArray(S, a, o + i).sub(hiM).sub(loM).mul(s).add(b);
+                            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);
+                        }
+                        for (; i < inner; i++) {
+                            float v = (a[o + i] - hiM - loM) * s + b;
+                            y[yo + i] = v > 0 ? v : 0f;
+                        }
+                    } else {
+                        for (; i < ub; i += L) FloatVector.fromArray(S, a, o + i).sub(hiM).sub(loM).mul(s).add(b).intoArray(y, yo + i);
+                        for (; i < inner; i++) y[yo + i] = (a[o + i] - hiM - loM) * s + b;
+                    }
                 }
         });
         int[] cs = {c};
@@ -119,23 +134,37 @@ final class NormKernels {
             tail[2 * ch + 1] = t2;
         }
 
-        /** Adds {@code g}, {@code g * (x - mu)} and {@code x - mu} of one run of g and x. */
-        void grad(int ch, float[] g, int go, float[] a, int xo, int len, float mu, boolean lastRun) {
+        /**
+         * Adds {@code g}, {@code g * (x - mu)} and {@code x - mu} of one run of g and x; with a mask
+         * {@code ym} (ReLU's output at {@code yo}), g is taken as {@code ym > 0 ? g : 0}.
+         */
+        void grad(int ch, float[] g, int go, float[] ym, int yo, float[] a, int xo, int len, float mu, boolean lastRun) {
+            FloatVector zero = FloatVector.zero(S);
             int ao = ch * 3 * L;
             FloatVector acc1 = FloatVector.fromArray(S, acc, ao), acc2 = FloatVector.fromArray(S, acc, ao + L), acc3 = FloatVector.fromArray(S, acc, ao + 2 * L);
             float t1 = tail[3 * ch], t2 = tail[3 * ch + 1], t3 = tail[3 * ch + 2];
             for (int p = 0; p < len; p += FLUSH) {
-                int gp = go + p, xp = xo + p, n = Math.min(FLUSH, len - p), i = 0, ub = S.loopBound(n);
-                for (; i < ub; i += L) {
-                    FloatVector gv = FloatVector.fromArray(S, g, gp + i), xc = FloatVector.fromArray(S, a, xp + i).sub(mu);
-                    acc1 = acc1.add(gv);
-                    acc2 = acc2.add(gv.mul(xc));
-                    acc3 = acc3.add(xc);
+                int gp = go + p, yp = yo + p, xp = xo + p, n = Math.min(FLUSH, len - p), i = 0, ub = S.loopBound(n);
+                if (ym == null) {
+                    for (; i < ub; i += L) {
+                        FloatVector gv = FloatVector.fromArray(S, g, gp + i), xc = FloatVector.fromArray(S, a, xp + i).sub(mu);
+                        acc1 = acc1.add(gv);
+                        acc2 = acc2.add(gv.mul(xc));
+                        acc3 = acc3.add(xc);
+                    }
+                } else {
+                    for (; i < ub; i += L) {
+                        FloatVector gv = zero.blend(FloatVector.fromArray(S, g, gp + i), FloatVector.fromArray(S, ym, yp + i).compare(VectorOperators.GT, 0f));
+                        FloatVector xc = FloatVector.fromArray(S, a, xp + i).sub(mu);
+                        acc1 = acc1.add(gv);
+                        acc2 = acc2.add(gv.mul(xc));
+                        acc3 = acc3.add(xc);
+                    }
                 }
                 for (; i < n; i++) {
-                    float xc = a[xp + i] - mu;
-                    t1 += g[gp + i];
-                    t2 += g[gp + i] * xc;
+                    float xc = a[xp + i] - mu, gi = ym == null || ym[yp + i] > 0 ? g[gp + i] : 0f;
+                    t1 += gi;
+                    t2 += gi * xc;
                     t3 += xc;
                 }
                 pending[ch] += n;
@@ -159,14 +188,19 @@ final class NormKernels {
         }
     }
 
-    /** Returns {dx, dgamma, dbeta}; see {@link kr.engine.backend.Backend#batchNormBackward}. */
-    static Tensor[] batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor meanT, Tensor invT) {
+    /**
+     * Returns {dx, dgamma, dbeta}; see {@link kr.engine.backend.Backend#batchNormBackward}. With ReLU's
+     * output {@code y} (null for plain batch norm) the gradient is first masked by {@code y > 0}, as
+     * {@link kr.engine.backend.Backend#batchNormReluBackward} composes it, with the same bits.
+     */
+    static Tensor[] batchNormBackward(Tensor gy, Tensor y, Tensor x, Tensor gamma, Tensor meanT, Tensor invT) {
         int[] xs = x.shape();
         int n = xs[0], c = xs[1], inner = Shapes.numel(xs) / Math.max(n * c, 1);
-        Tensor gin = Vec.dense(gy), xin = Vec.dense(x);
-        float[] g = Vec.floats(gin), a = Vec.floats(xin), ga = values(gamma), mean = values(meanT), inv = values(invT);
+        Tensor gin = Vec.dense(gy), xin = Vec.dense(x), yin = y == null ? null : Vec.dense(y);
+        float[] g = Vec.floats(gin), a = Vec.floats(xin), ym = yin == null ? null : Vec.floats(yin);
+        float[] ga = values(gamma), mean = values(meanT), inv = values(invT);
         float[] dx = new float[xin.numel()], dgamma = new float[c], dbeta = new float[c];
-        int gbase = gin.offset(), xbase = xin.offset(), stride = c * inner;
+        int gbase = gin.offset(), xbase = xin.offset(), ybase = yin == null ? 0 : yin.offset(), stride = c * inner;
         double m = (double) n * inner;
         Parallel.forRange(c, Vec.grainFor((long) n * inner), (chunk, c0, c1) -> {
             // pass 1: sum(g), sum(g * (x - mu)) and sum(x - mu). The last one recovers the part of the
@@ -176,7 +210,7 @@ final class NormKernels {
             for (int r = 0; r < n; r++)
                 for (int ch = c0; ch < c1; ch++) {
                     int off = ch * inner + r * stride;
-                    sums.grad(ch - c0, g, gbase + off, a, xbase + off, inner, mean[ch], r == n - 1);
+                    sums.grad(ch - c0, g, gbase + off, ym, ybase + off, a, xbase + off, inner, mean[ch], r == n - 1);
                 }
             float[] ka = new float[c1 - c0], kb = new float[c1 - c0], kc = new float[c1 - c0], muLo = new float[c1 - c0];
             for (int ch = c0; ch < c1; ch++) {
@@ -192,15 +226,27 @@ final class NormKernels {
             }
             // pass 2
             int ub = S.loopBound(inner);
+            FloatVector zero = FloatVector.zero(S);
             for (int r = 0; r < n; r++)
                 for (int ch = c0; ch < c1; ch++) {
-                    int j = ch - c0, o = ch * inner + r * stride, go = gbase + o, xo = xbase + o, i = 0;
+                    int j = ch - c0, o = ch * inner + r * stride, go = gbase + o, xo = xbase + o, yo = ybase + o, i = 0;
                     float mu = mean[ch], lo = muLo[j], fa = ka[j], fb = kb[j], fc = kc[j];
-                    for (; i < ub; i += L) {
-                        FloatVector xc = FloatVector.fromArray(S, a, xo + i).sub(mu).sub(lo);
-                        FloatVector.fromArray(S, g, go + i).mul(fa).add(xc.mul(fb)).add(fc).intoArray(dx, o + i);
+                    if (ym == null) {
+                        for (; i < ub; i += L) {
+                            FloatVector xc = FloatVector.fromArray(S, a, xo + i).sub(mu).sub(lo);
+                            FloatVector.fromArray(S, g, go + i).mul(fa).add(xc.mul(fb)).add(fc).intoArray(dx, o + i);
+                        }
+                    } else {
+                        for (; i < ub; i += L) {
+                            FloatVector xc = FloatVector.fromArray(S, a, xo + i).sub(mu).sub(lo);
+                            FloatVector gv = zero.blend(FloatVector.fromArray(S, g, go + i), FloatVector.fromArray(S, ym, yo + i).compare(VectorOperators.GT, 0f));
+                            gv.mul(fa).add(xc.mul(fb)).add(fc).intoArray(dx, o + i);
+                        }
                     }
-                    for (; i < inner; i++) dx[o + i] = g[go + i] * fa + (a[xo + i] - mu - lo) * fb + fc;
+                    for (; i < inner; i++) {
+                        float gi = ym == null || ym[yo + i] > 0 ? g[go + i] : 0f;
+                        dx[o + i] = gi * fa + (a[xo + i] - mu - lo) * fb + fc;
+                    }
                 }
         });
         int[] cs = {c};

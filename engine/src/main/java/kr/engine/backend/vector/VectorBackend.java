@@ -202,13 +202,24 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public Tensor[] batchNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        return f32(x, gamma, beta) ? NormKernels.batchNorm(x, gamma, beta, eps) : super.batchNorm(x, gamma, beta, eps);
+        return f32(x, gamma, beta) ? NormKernels.batchNorm(x, gamma, beta, eps, false) : super.batchNorm(x, gamma, beta, eps);
     }
 
     @Override
     public Tensor[] batchNormBackward(Tensor gy, Tensor x, Tensor gamma, Tensor mean, Tensor invstd) {
-        return f32(gy, x, gamma, mean, invstd) ? NormKernels.batchNormBackward(gy, x, gamma, mean, invstd)
+        return f32(gy, x, gamma, mean, invstd) ? NormKernels.batchNormBackward(gy, null, x, gamma, mean, invstd)
                 : super.batchNormBackward(gy, x, gamma, mean, invstd);
+    }
+
+    @Override
+    public Tensor[] batchNormRelu(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        return f32(x, gamma, beta) ? NormKernels.batchNorm(x, gamma, beta, eps, true) : super.batchNormRelu(x, gamma, beta, eps);
+    }
+
+    @Override
+    public Tensor[] batchNormReluBackward(Tensor gy, Tensor y, Tensor x, Tensor gamma, Tensor mean, Tensor invstd) {
+        return f32(gy, y, x, gamma, mean, invstd) ? NormKernels.batchNormBackward(gy, y, x, gamma, mean, invstd)
+                : super.batchNormReluBackward(gy, y, x, gamma, mean, invstd);
     }
 
     @Override

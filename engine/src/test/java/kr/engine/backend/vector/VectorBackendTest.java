@@ -80,6 +80,27 @@ class VectorBackendTest {
     }
 
     @Test
+    void batchNormReluGivesTheBitsOfBatchNormThenRelu() {
+        // the fused kernel must be a drop-in for the two ops (trained weights and resumed runs repeat bit for bit)
+        for (int[] shape : new int[][] {{8, 16, 32, 32}, {16, 64, 8, 8}, {3, 5, 7, 5}, {6, 3}}) {
+            Rng rng = new Rng(shape[1]);
+            Tensor x = Tensor.randn(rng, shape).mul(3).add(1), gy = Tensor.randn(rng, shape);
+            Tensor gamma = Tensor.rand(rng, shape[1]), beta = Tensor.randn(rng, shape[1]); // beta < 0 zeroes most of a channel
+            Tensor[] plain = VEC.batchNorm(x, gamma, beta, 1e-5), fused = VEC.batchNormRelu(x, gamma, beta, 1e-5);
+            Tensor y = VEC.unary(UnaryOp.RELU, plain[0]);
+            String what = java.util.Arrays.toString(shape);
+            assertArrayEquals(y.toFloatArray(), fused[0].toFloatArray(), "y " + what);
+            for (int k = 1; k < 3; k++) assertArrayEquals(plain[k].toFloatArray(), fused[k].toFloatArray(), "statistic " + k + " " + what);
+            Tensor[] composed = VEC.batchNormBackward(VEC.reluBackward(plain[0], gy), x, gamma, plain[1], plain[2]);
+            Tensor[] fusedBack = VEC.batchNormReluBackward(gy, fused[0], x, gamma, fused[1], fused[2]);
+            for (int k = 0; k < 3; k++) assertArrayEquals(composed[k].toFloatArray(), fusedBack[k].toFloatArray(), "gradient " + k + " " + what);
+            int zeros = 0;
+            for (float v : fused[0].toFloatArray()) zeros += v == 0 ? 1 : 0;
+            assertEquals(true, zeros > 0 && zeros < x.numel(), "the mask cuts some elements, not all: " + zeros + " " + what);
+        }
+    }
+
+    @Test
     void float64GoesToTheReferenceUnchanged() {
         Tensor x = Tensor.randn(new Rng(4), 5, 7).to(DType.F64), y = Tensor.randn(new Rng(5), 7).to(DType.F64);
         assertArrayEquals(REF.unary(UnaryOp.EXP, x).toDoubleArray(), VEC.unary(UnaryOp.EXP, x).toDoubleArray());
