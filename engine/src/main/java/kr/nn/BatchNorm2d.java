@@ -45,6 +45,17 @@ public class BatchNorm2d extends Module {
         }
     }
 
+    /**
+     * {@code forward(x).add(residual).relu()} in one primitive (a residual block's end), residual of
+     * x's shape. Same values and gradients; the sum before the ReLU is not kept.
+     */
+    public Tensor forwardAddRelu(Tensor x, Tensor residual) {
+        try (var s = traced()) {
+            countBatch();
+            return F.batchNormAddRelu(x, residual, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
+        }
+    }
+
     private void countBatch() {
         if (!isTraining()) return;
         try (var ng = kr.engine.Grad.noGrad()) {

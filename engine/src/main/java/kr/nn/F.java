@@ -95,13 +95,29 @@ public final class F {
         return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, true);
     }
 
+    /**
+     * {@code relu(batchNorm(...) + residual)} (a residual block's end), residual of x's shape; in
+     * training one fused primitive that keeps neither the sum nor the normalized values.
+     *
+     * <pre>{@code Tensor out = F.batchNormAddRelu(conv2.forward(h), skip, bn.runningMean, bn.runningVar, bn.weight, bn.bias, true, 0.1, 1e-5);}</pre>
+     */
+    public static Tensor batchNormAddRelu(Tensor x, Tensor residual, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+            boolean training, double momentum, double eps) {
+        return batchNorm(x, residual, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+    }
+
     private static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
             double momentum, double eps, boolean relu) {
+        return batchNorm(x, null, runningMean, runningVar, weight, bias, training, momentum, eps, relu);
+    }
+
+    private static Tensor batchNorm(Tensor x, Tensor residual, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+            boolean training, double momentum, double eps, boolean relu) {
         int c = x.dim() >= 2 ? x.shape(1) : -1;
         if (weight == null) weight = Tensor.full(1.0, x.dtype(), x.device(), c);
         if (bias == null) bias = Tensor.full(0.0, x.dtype(), x.device(), c);
         if (training || runningMean == null) {
-            BatchNorm.Result r = BatchNorm.apply(x, weight, bias, eps, relu);
+            BatchNorm.Result r = residual != null ? BatchNorm.applyAddRelu(x, weight, bias, residual, eps) : BatchNorm.apply(x, weight, bias, eps, relu);
             if (training && runningMean != null) {
                 try (var ng = Grad.noGrad()) {
                     long n = x.numel() / c;
@@ -122,6 +138,7 @@ public final class F {
         Tensor scale = weight.div(runningVar.add(eps).sqrt());
         Tensor shift = bias.sub(runningMean.mul(scale));
         Tensor y = x.mul(scale.reshape(bshape)).add(shift.reshape(bshape));
+        if (residual != null) y = y.add(residual);
         return relu ? y.relu() : y;
     }
 

@@ -44,19 +44,20 @@ public final class CifarResNet extends CifarNet {
                     : null;
         }
 
-        /** {post-ReLU output, pre-ReLU sum}. */
-        Tensor[] forwardBoth(Tensor x) {
+        /** {post-ReLU output, pre-ReLU sum}; without {@code pre}, {output, null} through one fused bn-add-relu. */
+        Tensor[] forwardBoth(Tensor x, boolean pre) {
             try (var s = traced()) {
                 Tensor out = bn1.forwardRelu(conv1.forward(x));
-                out = bn2.forward(conv2.forward(out));
-                Tensor pre = out.add(downsample == null ? x : downsample.forward(x));
-                return new Tensor[] {pre.relu(), pre};
+                Tensor skip = downsample == null ? x : downsample.forward(x);
+                if (!pre) return new Tensor[] {bn2.forwardAddRelu(conv2.forward(out), skip), null};
+                Tensor sum = bn2.forward(conv2.forward(out)).add(skip);
+                return new Tensor[] {sum.relu(), sum};
             }
         }
 
         @Override
         public Tensor forward(Tensor x) {
-            return forwardBoth(x)[0];
+            return forwardBoth(x, false)[0];
         }
     }
 
@@ -109,7 +110,7 @@ public final class CifarResNet extends CifarNet {
         for (Sequential layer : layers) {
             Tensor pre = null;
             for (int b = 0; b < layer.size(); b++) {
-                Tensor[] r = ((BasicBlock) layer.get(b)).forwardBoth(out);
+                Tensor[] r = ((BasicBlock) layer.get(b)).forwardBoth(out, preact && b == layer.size() - 1);
                 out = r[0];
                 pre = r[1];
             }

@@ -112,6 +112,17 @@ public interface Backend {
     }
 
     /**
+     * {@code relu(batchNorm(x) + residual)} with {@code residual} of x's shape (a residual block's end):
+     * returns {y, mean[C], invstd[C]}. Its backward composes {@link #reluBackward} and
+     * {@link #batchNormBackward} (the masked gradient is also the residual's). The default composes
+     * the ops; a fused kernel must give the same bits.
+     */
+    default Tensor[] batchNormAddRelu(Tensor x, Tensor gamma, Tensor beta, Tensor residual, double eps) {
+        Tensor[] r = batchNorm(x, gamma, beta, eps);
+        return new Tensor[] {unary(UnaryOp.RELU, binary(BinaryOp.ADD, r[0], residual, x.shape())), r[1], r[2]};
+    }
+
+    /**
      * Returns {dx, dgamma, dbeta} for {@link #batchNormRelu} given its output {@code y} (ReLU passes
      * the gradient where y > 0); the default composes {@link #reluBackward} and {@link #batchNormBackward}.
      */

@@ -90,6 +90,8 @@ public record KernelCost(double flops, double bytes) {
                 return new KernelCost(8 * numel(a[0]), tensorBytes(a) + out);
             case "batchNormRelu": // the same and a max with zero
                 return new KernelCost(9 * numel(a[0]), tensorBytes(a) + out);
+            case "batchNormAddRelu": // the same and the residual's add
+                return new KernelCost(10 * numel(a[0]), tensorBytes(a) + out);
             case "batchNormBackward": // two reductions (dbeta, dgamma) and the dx expression
                 return new KernelCost(10 * numel(a[0]), tensorBytes(a) + out);
             case "batchNormReluBackward": // the same on the gradient masked by y > 0 (y read in both passes)

@@ -655,6 +655,11 @@ class BackendConformanceTest {
                     env.check(Tolerances.NORM, "batchNormReluBackward dx " + what, gr[0], er[0]);
                     env.check(Tolerances.NORM, "batchNormReluBackward dgamma " + what, gr[1], er[1]);
                     env.check(Tolerances.NORM, "batchNormReluBackward dbeta " + what, gr[2], er[2]);
+                    In skip = env.in(xs, v, -2, 2);
+                    Tensor[] gotA = env.be.batchNormAddRelu(x.c(), gamma.c(), beta.c(), skip.c(), 1e-5);
+                    Tensor[] expA = REF.batchNormAddRelu(x.r(), gamma.r(), beta.r(), skip.r(), 1e-5);
+                    env.check(Tolerances.NORM, "batchNormAddRelu y " + what, gotA[0], expA[0]);
+                    env.check(Tolerances.NORM, "batchNormAddRelu invstd " + what, gotA[2], expA[2]);
                 }
     }
 

@@ -38,4 +38,17 @@ class BatchNormTest {
             return twice ? y.mul(xs.get(0)) : y;
         });
     }
+
+    @Property
+    void batchNormAddRelu(@ForAll @IntRange(min = 1, max = 3) int n, @ForAll @IntRange(min = 1, max = 3) int c, @ForAll("spatial") int[] spatial,
+            @ForAll Layout layout, @ForAll boolean skipIsX, @ForAll long seed) {
+        Rng rng = new Rng(seed);
+        if (n * Shapes.numel(spatial) < 2) n = 2;
+        int[] shape = Shapes.concat(new int[] {n, c}, spatial);
+        Input x = input(rng, normal(), layout, shape), skip = input(rng, normal(), layout, shape);
+        Input gamma = input(rng, normal(), layout, c), beta = input(rng, normal(), layout, c);
+        // skipIsX: the residual is x itself (an identity shortcut), so x's gradient has two paths
+        assertGradients("batch_norm_add_relu " + Shapes.str(shape) + (skipIsX ? " skip = x" : ""), List.of(x, gamma, beta, skip),
+                xs -> BatchNorm.applyAddRelu(xs.get(0), xs.get(1), xs.get(2), skipIsX ? xs.get(0) : xs.get(3), 1e-5).y());
+    }
 }

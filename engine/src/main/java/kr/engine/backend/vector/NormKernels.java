@@ -21,14 +21,16 @@ final class NormKernels {
     private NormKernels() {}
 
     /**
-     * Returns {y, mean[C], invstd[C]}; see {@link kr.engine.backend.Backend#batchNorm}. With {@code relu},
-     * y is ReLU's output as {@link Elementwise} computes it (the bits of the two ops in a row).
+     * Returns {y, mean[C], invstd[C]}; see {@link kr.engine.backend.Backend#batchNorm}. A {@code residual}
+     * (x's shape, or null) is added to the normalized value; with {@code relu}, y is ReLU's output as
+     * {@link Elementwise} computes it (the bits of the ops in a row).
      */
-    static Tensor[] batchNorm(Tensor x, Tensor gamma, Tensor beta, double eps, boolean relu) {
+    static Tensor[] batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor residual, double eps, boolean relu) {
         int[] xs = x.shape();
         int n = xs[0], c = xs[1], inner = Shapes.numel(xs) / Math.max(n * c, 1);
-        Tensor in = Vec.dense(x);
-        float[] a = Vec.floats(in), ga = values(gamma), be = values(beta);
+        Tensor in = Vec.dense(x), rin = residual == null ? null : Vec.dense(residual);
+        float[] a = Vec.floats(in), ga = values(gamma), be = values(beta), res = rin == null ? null : Vec.floats(rin);
+        int rbase = rin == null ? 0 : rin.offset();
         float[] y = new float[in.numel()], mean = new float[c], inv = new float[c];
         int base = in.offset(), stride = c * inner;
         double m = (double) n * inner;
@@ -58,7 +60,17 @@ final class NormKernels {
                 for (int ch = lo; ch < hi; ch++) {
                     int j = ch - lo, o = base + ch * inner + r * stride, yo = o - base, i = 0;
                     float s = sc[j], b = be[ch], hiM = muHi[j], loM = muLo[j];
-                    if (relu) {
+                    if (res != null) {
+                        int ro = rbase + yo;
+                        for (; i < ub; i += L) {
+                            FloatVector v = FloatVector.fromArray(S, a, o + i).sub(hiM).sub(loM).mul(s).add(b).add(FloatVector.fromArray(S, res, ro + i));
+                            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);
+                        }
+                        for (; i < inner; i++) {
+                            float v = (a[o + i] - hiM - loM) * s + b + res[ro + i];
+                            y[yo + i] = v > 0 ? v : 0f;
+                        }
+                    } else if (relu) {
                         for (; i < ub; i += L) {
                             FloatVector v = FloatVector.fromArray(S, a, o + i).sub(hiM).sub(loM).mul(s).add(b);
                             zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);

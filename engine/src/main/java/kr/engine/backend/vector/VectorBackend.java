@@ -202,7 +202,7 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public Tensor[] batchNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        return f32(x, gamma, beta) ? NormKernels.batchNorm(x, gamma, beta, eps, false) : super.batchNorm(x, gamma, beta, eps);
+        return f32(x, gamma, beta) ? NormKernels.batchNorm(x, gamma, beta, null, eps, false) : super.batchNorm(x, gamma, beta, eps);
     }
 
     @Override
@@ -213,7 +213,13 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public Tensor[] batchNormRelu(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        return f32(x, gamma, beta) ? NormKernels.batchNorm(x, gamma, beta, eps, true) : super.batchNormRelu(x, gamma, beta, eps);
+        return f32(x, gamma, beta) ? NormKernels.batchNorm(x, gamma, beta, null, eps, true) : super.batchNormRelu(x, gamma, beta, eps);
+    }
+
+    @Override
+    public Tensor[] batchNormAddRelu(Tensor x, Tensor gamma, Tensor beta, Tensor residual, double eps) {
+        return f32(x, gamma, beta, residual) && java.util.Arrays.equals(x.shape(), residual.shape())
+                ? NormKernels.batchNorm(x, gamma, beta, residual, eps, true) : super.batchNormAddRelu(x, gamma, beta, residual, eps);
     }
 
     @Override

@@ -94,6 +94,12 @@ class VectorBackendTest {
             Tensor[] composed = VEC.batchNormBackward(VEC.reluBackward(plain[0], gy), x, gamma, plain[1], plain[2]);
             Tensor[] fusedBack = VEC.batchNormReluBackward(gy, fused[0], x, gamma, fused[1], fused[2]);
             for (int k = 0; k < 3; k++) assertArrayEquals(composed[k].toFloatArray(), fusedBack[k].toFloatArray(), "gradient " + k + " " + what);
+            Tensor skip = Tensor.randn(rng, shape), skipView = Tensor.randn(rng, shape).transpose(0, 1).contiguous().transpose(0, 1);
+            for (Tensor s : new Tensor[] {skip, skipView}) {
+                Tensor added = VEC.unary(UnaryOp.RELU, VEC.binary(BinaryOp.ADD, plain[0], s, shape));
+                Tensor[] withSkip = VEC.batchNormAddRelu(x, gamma, beta, s, 1e-5);
+                assertArrayEquals(added.toFloatArray(), withSkip[0].toFloatArray(), "y with a residual " + what);
+            }
             int zeros = 0;
             for (float v : fused[0].toFloatArray()) zeros += v == 0 ? 1 : 0;
             assertEquals(true, zeros > 0 && zeros < x.numel(), "the mask cuts some elements, not all: " + zeros + " " + what);
