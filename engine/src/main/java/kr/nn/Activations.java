@@ -7,7 +7,22 @@ public final class Activations {
     private Activations() {}
 
     public static Module relu() {
-        return new Lambda("relu", Tensor::relu);
+        return new Relu();
+    }
+
+    /** ReLU as a module; {@link Sequential} runs a {@link BatchNorm2d} followed by one as a single fused op. */
+    public static final class Relu extends Module {
+        @Override
+        public Tensor forward(Tensor x) {
+            try (var s = traced()) {
+                return x.relu();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "relu";
+        }
     }
 
     public static Module flatten() {

@@ -4,7 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import kr.engine.Tensor;
 
-/** Applies its modules in order; they are named "0", "1", ... as in PyTorch. */
+/**
+ * Applies its modules in order; they are named "0", "1", ... as in PyTorch. A {@link BatchNorm2d}
+ * followed by {@link Activations#relu()} runs as one fused op ({@link BatchNorm2d#forwardRelu}: same
+ * values and gradients, one pass less each way).
+ */
 public class Sequential extends Module {
     private final List<Module> layers = new ArrayList<>();
 
@@ -29,7 +33,15 @@ public class Sequential extends Module {
     @Override
     public Tensor forward(Tensor x) {
         try (var s = traced()) {
-            for (Module m : layers) x = m.forward(x);
+            for (int i = 0; i < layers.size(); i++) {
+                Module m = layers.get(i);
+                if (m.getClass() == BatchNorm2d.class && i + 1 < layers.size() && layers.get(i + 1) instanceof Activations.Relu) {
+                    x = ((BatchNorm2d) m).forwardRelu(x);
+                    i++;
+                } else {
+                    x = m.forward(x);
+                }
+            }
             return x;
         }
     }
