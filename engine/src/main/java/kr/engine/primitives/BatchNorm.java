@@ -20,12 +20,13 @@ import kr.engine.backend.Backends;
 public final class BatchNorm implements Primitive {
     private Tensor mean;
     private Tensor invstd;
-    private final boolean relu;
+    private final boolean relu, residual;
 
-    private BatchNorm(Tensor mean, Tensor invstd, boolean relu) {
+    private BatchNorm(Tensor mean, Tensor invstd, boolean relu, boolean residual) {
         this.mean = mean;
         this.invstd = invstd;
         this.relu = relu;
+        this.residual = residual;
     }
 
     /** The normalized output with the batch mean and 1/sqrt(biased variance + eps), both [C]. */
@@ -40,7 +41,7 @@ public final class BatchNorm implements Primitive {
         check(x, gamma, beta, eps);
         var be = Backends.of(x.device());
         Tensor[] r = relu ? be.batchNormRelu(x, gamma, beta, eps) : be.batchNorm(x, gamma, beta, eps);
-        Tensor y = Autograd.record(new BatchNorm(r[1], r[2], relu), r[0], x, gamma, beta);
+        Tensor y = Autograd.record(new BatchNorm(r[1], r[2], relu, false), r[0], x, gamma, beta);
         return new Result(y, r[1], r[2]);
     }
 
@@ -51,7 +52,7 @@ public final class BatchNorm implements Primitive {
         if (!Shapes.same(x.shape(), residual.shape()))
             throw Checks.fail("batch_norm", "residual " + Shapes.str(residual.shape()) + " must have the input's shape " + Shapes.str(x.shape()));
         Tensor[] r = Backends.of(x.device()).batchNormAddRelu(x, gamma, beta, residual, eps);
-        Tensor y = Autograd.record(new BatchNorm(r[1], r[2], true), r[0], x, gamma, beta, residual);
+        Tensor y = Autograd.record(new BatchNorm(r[1], r[2], true, true), r[0], x, gamma, beta, residual);
         return new Result(y, r[1], r[2]);
     }
 
@@ -70,13 +71,13 @@ public final class BatchNorm implements Primitive {
 
     @Override
     public String name() {
-        return relu ? "batch_norm_relu" : "batch_norm";
+        return residual ? "batch_norm_add_relu" : relu ? "batch_norm_relu" : "batch_norm";
     }
 
     @Override
     public Tensor[] vjp(Tensor g, Tensor[] in, Tensor y, boolean[] needs) {
         var be = Backends.of(g.device());
-        if (in.length == 4) { // with a residual: ReLU's mask once, shared by the residual and batch norm
+        if (residual) { // ReLU's mask once, shared by the residual and batch norm
             Tensor gm = be.reluBackward(y, g);
             Tensor[] r = be.batchNormBackward(gm, in[0], in[1], mean, invstd);
             return new Tensor[] {needs[0] ? r[0] : null, needs[1] ? r[1] : null, needs[2] ? r[2] : null, needs[3] ? gm : null};
