@@ -81,7 +81,7 @@ public final class F {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
             double momentum, double eps) {
-        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+        return batchNorm(x, null, runningMean, runningVar, weight, bias, training, momentum, eps, false);
     }
 
     /**
@@ -92,7 +92,7 @@ public final class F {
      */
     public static Tensor batchNormRelu(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
             double momentum, double eps) {
-        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+        return batchNorm(x, null, runningMean, runningVar, weight, bias, training, momentum, eps, true);
     }
 
     /**
@@ -104,11 +104,6 @@ public final class F {
     public static Tensor batchNormAddRelu(Tensor x, Tensor residual, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
             boolean training, double momentum, double eps) {
         return batchNorm(x, residual, runningMean, runningVar, weight, bias, training, momentum, eps, true);
-    }
-
-    private static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
-            double momentum, double eps, boolean relu) {
-        return batchNorm(x, null, runningMean, runningVar, weight, bias, training, momentum, eps, relu);
     }
 
     private static Tensor batchNorm(Tensor x, Tensor residual, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,

@@ -218,7 +218,7 @@ public class VectorBackend extends ScalarBackend {
 
     @Override
     public Tensor[] batchNormAddRelu(Tensor x, Tensor gamma, Tensor beta, Tensor residual, double eps) {
-        return f32(x, gamma, beta, residual) && java.util.Arrays.equals(x.shape(), residual.shape())
+        return f32(x, gamma, beta, residual) && Shapes.same(x.shape(), residual.shape())
                 ? NormKernels.batchNorm(x, gamma, beta, residual, eps, true) : super.batchNormAddRelu(x, gamma, beta, residual, eps);
     }
 
