@@ -13,7 +13,9 @@ import kr.engine.backend.vector.ConvKernels.Geometry;
  * pixel (oy, ox) is the position {@code q = oy * Wh + ox} (Wh the phase row length) and the input
  * under tap (ci, ky, kx) is {@code buf[koff(ci, ky, kx) + q]} for every q, so consecutive positions
  * are contiguous in the buffer. A pass multiplies packed weights (broadcast) by such runs, loaded
- * through an offset table; positions that fall on padding columns are computed and dropped.
+ * through an offset table; positions that fall on padding columns are computed and dropped, unless
+ * each output row is a whole number of tiles: then the kernel runs over the rows' own positions and
+ * stores straight into the output planes (Pass.direct).
  *
  * <p>Backward-input is a set of such passes over the padded output gradient, one per input stride
  * phase, each with the taps that reach that phase (for stride 1: a single pass with flipped,
@@ -226,6 +228,10 @@ final class DirectConv {
                 return;
             }
             int kd = koff.length, mr = tile.rows(), nr = tile.cols(), qPad = qPad(), rowsP = rowsP();
+            if (direct(nr, mr)) {
+                runTableInPlace(buf, planeIn, groups, y, yo);
+                return;
+            }
             for (int gi = 0; gi < groups; gi++) {
                 int base = gi * inGroup * planeIn + q0, wg = gi * rowsP * kd;
                 for (int q = 0; q < qPad; q += nr)
@@ -264,6 +270,34 @@ final class DirectConv {
             }
         }
 
+        /**
+         * Whether the table kernel can write straight into the output planes: stride 1, every row's
+         * outputs a whole number of tiles starting at column 0 of the plane, whole tiles of channels.
+         */
+        private boolean direct(int nr, int mr) {
+            int bLo = bLo();
+            return sx == 1 && sy == 1 && bLo + ox0 == 0 && bHi() - bLo == outW && outW % nr == 0 && rows % mr == 0;
+        }
+
+        /**
+         * The table kernel over each output row's own positions, its tile stored in the planes (ldc = one
+         * plane): no padding columns computed, no block to copy out. Each output is the same sum over the
+         * same taps in the same order as through the block (the kernel's lanes are independent): same bits.
+         */
+        private void runTableInPlace(float[] buf, int planeIn, int groups, float[] y, int yo) {
+            int kd = koff.length, mr = tile.rows(), nr = tile.cols(), rowsP = rowsP(), plane = outH * outW, bLo = bLo();
+            for (int gi = 0; gi < groups; gi++) {
+                int base = gi * inGroup * planeIn, wg = gi * rowsP * kd, yg = yo + gi * rows * plane;
+                for (int a = q0 / wq, aEnd = ceilDiv(q1, wq); a < aEnd; a++) {
+                    int oy = a + oy0;
+                    if (oy < 0 || oy >= outH) continue;
+                    for (int b = 0; b < outW; b += nr)
+                        for (int i = 0; i < rows; i += mr)
+                            Kernels.runTable(tile, kd, packed, wg + i * kd, mr, buf, base + a * wq + bLo + b, koff, y, yg + i * plane + oy * outW + b, plane, false);
+                }
+            }
+        }
+
         /** Copies one output row block (positions from q0) to its plane, dropping padding positions. */
         private void scatter(float[] out, int src, float[] y, int plane) {
             for (int a = q0 / wq, aEnd = ceilDiv(q1, wq); a < aEnd; a++) {
@@ -294,14 +328,19 @@ final class DirectConv {
         return rows > Kernels.VL ? Kernels.T4x2P : Kernels.T8x1P;
     }
 
-    /** Whether the position kernels run a pass: forced by the engine configuration, or (AUTO) when the table kernel wastes more positions. */
-    static boolean positions(int cols, int wq, int rowsA, int channels, int[] koff) {
+    /**
+     * Whether the position kernels run a pass: forced by the engine configuration, or (AUTO) when the
+     * table kernel would do more work. {@code unitStride}: positions map to output pixels one to one,
+     * so a table tile that fits the rows writes in place (Pass.direct).
+     */
+    static boolean positions(int cols, int wq, int rowsA, int channels, int[] koff, boolean unitStride) {
         return switch (ConvKernels.path()) {
             case POSITIONS -> true;
             case AUTO -> {
                 if (channels <= Kernels.VL) yield false; // one vector of channels: a broadcast per multiply-add, load-bound (measured)
                 Kernels.Tile p = positionTile(cols, channels), t = passTile(rowsA * wq, channels);
-                double tableWork = (double) roundUp(rowsA * wq, t.cols()) * roundUp(channels, t.rows());
+                boolean inPlace = unitStride && cols % t.cols() == 0 && channels % t.rows() == 0;
+                double tableWork = inPlace ? IN_PLACE_PENALTY * cols * rowsA * channels : (double) roundUp(rowsA * wq, t.cols()) * roundUp(channels, t.rows());
                 double posWork = (double) roundUp(cols, p.rows()) * rowsA * roundUp(channels, p.cols());
                 // runs pay off on deep passes only: the 3-channel stem (27 taps) ran 3.8 ms with them against 3.3 with the table kernel (AVX2)
                 boolean runs = koff.length >= 72 && Pass.runs3(koff) != null;
@@ -310,6 +349,12 @@ final class DirectConv {
             default -> false;
         };
     }
+
+    /**
+     * Relative cost per multiply-add of the table kernel writing in place against writing its block
+     * (0.91-0.94 measured at both widths on 16->16 32x32 and 32->32 16x16; engine/NOTES.md C14).
+     */
+    private static final double IN_PLACE_PENALTY = 0.92;
 
     /** Relative cost per multiply-add of the position kernels against the table kernels (their transposing scatter); measured, bench/NOTES.md. */
     private static final double POSITION_PENALTY = 1.1;
@@ -374,7 +419,7 @@ final class DirectConv {
             Layout whole = new Layout(g.c(), g.h(), g.w(), p.padH(), p.padW(), 1, 1, g.h() + 2 * p.padH(), g.w() + 2 * p.padW());
             int[] wholeOff = p.strideW() == 2 && p.dilationW() == 1 && g.kw() == 3 ? forwardOffsets(g, whole) : null;
             int[] wholeRuns = wholeOff != null ? Pass.runs3(wholeOff) : null;
-            boolean pos = positions(g.wo(), in.wh(), g.ho(), cog, wholeOff != null ? wholeOff : koff);
+            boolean pos = positions(g.wo(), in.wh(), g.ho(), cog, wholeOff != null ? wholeOff : koff, true);
             if (pos && wholeRuns != null) {
                 Kernels.Tile t = positionTile(g.wo(), cog);
                 int wq = p.strideH() * whole.wh();
@@ -453,7 +498,7 @@ final class DirectConv {
                     };
                     // the columns b whose pixels are inside the input (the position kernels compute only those)
                     int ox0 = phx - p.padW(), valid = Math.max(0, Math.min(colsB, ceilDiv(g.w() - ox0, sw)) - Math.max(0, ceilDiv(-ox0, sw)));
-                    Kernels.Tile t = positions(valid, wq, (q1 - q0) / wq, cg, koff) ? positionTile(valid, cg) : passTile(q1 - q0, cg);
+                    Kernels.Tile t = positions(valid, wq, (q1 - q0) / wq, cg, koff, sh == 1 && sw == 1) ? positionTile(valid, cg) : passTile(q1 - q0, cg);
                     float[] packed = t.positions() ? packPositions(g.groups(), cg, kd, t.cols(), wt) : pack(g.groups(), cg, kd, t.rows(), wt);
                     passes[phy * sw + phx] = new Pass(t, packed, koff, cg, cog, q0, q1, wq, colsB, g.h(), g.w(), sh, phy - p.padH(), sw, phx - p.padW());
                 }
