@@ -338,8 +338,10 @@ final class DirectConv {
             case POSITIONS -> true;
             case AUTO -> {
                 if (channels <= Kernels.VL) yield false; // one vector of channels: a broadcast per multiply-add, load-bound (measured)
-                Kernels.Tile p = positionTile(cols, channels), t = passTile(rowsA * wq, channels);
+                Kernels.Tile p = positionTile(cols, channels), t = passTile(rowsA, wq, channels, unitStride ? cols : 0);
                 boolean inPlace = unitStride && cols % t.cols() == 0 && channels % t.rows() == 0;
+                // AVX2: an in-place table pass beat the three-tap position kernel on every ResNet-20 layer, in every JVM (C14)
+                if (inPlace && !Kernels.WIDE) yield false;
                 double tableWork = inPlace ? IN_PLACE_PENALTY * cols * rowsA * channels : (double) roundUp(rowsA * wq, t.cols()) * roundUp(channels, t.rows());
                 double posWork = (double) roundUp(cols, p.rows()) * rowsA * roundUp(channels, p.cols());
                 // runs pay off on deep passes only: the 3-channel stem (27 taps) ran 3.8 ms with them against 3.3 with the table kernel (AVX2)
@@ -376,13 +378,19 @@ final class DirectConv {
      * Forward tile: rows are output channels, columns positions. The narrow tile wins when rounding
      * the positions up to the wide tile's columns would waste more than its extra broadcasts cost.
      */
-    static Kernels.Tile passTile(int positions, int rows) {
+    static Kernels.Tile passTile(int rowsA, int wq, int rows, int inPlaceCols) {
         // AVX2: 4x2. 6x2 (12 accumulators of 16 registers) measured 10.5 ms or 20 ms on one layer depending on the JVM
         // run (C2 spills it in some compilations); 4x2 gave 11.3 ms in every run (bench/NOTES.md)
         Kernels.Tile wide = Kernels.WIDE ? Kernels.T8x2T : Kernels.T4x2T, narrow = Kernels.WIDE ? Kernels.T16x1T : Kernels.T8x1T;
-        double wideCost = (double) roundUp(positions, wide.cols()) * roundUp(rows, wide.rows());
-        double narrowCost = NARROW_PENALTY * roundUp(positions, narrow.cols()) * roundUp(rows, narrow.rows());
+        int positions = rowsA * wq;
+        double wideCost = cost(wide, positions, rowsA, rows, inPlaceCols), narrowCost = NARROW_PENALTY * cost(narrow, positions, rowsA, rows, inPlaceCols);
         return narrowCost < wideCost ? narrow : wide;
+    }
+
+    /** Multiply-adds (per tap) of table tile t over a pass: only the rows' own positions when it can write in place (Pass.direct). */
+    private static double cost(Kernels.Tile t, int positions, int rowsA, int rows, int inPlaceCols) {
+        if (inPlaceCols > 0 && inPlaceCols % t.cols() == 0 && rows % t.rows() == 0) return IN_PLACE_PENALTY * rowsA * inPlaceCols * rows;
+        return (double) roundUp(positions, t.cols()) * roundUp(rows, t.rows());
     }
 
     /** Relative cost per multiply-add of the narrow tile (measured: one B load per 16 broadcasts is ~20% slower than 2 per 8). */
@@ -419,7 +427,7 @@ final class DirectConv {
             Layout whole = new Layout(g.c(), g.h(), g.w(), p.padH(), p.padW(), 1, 1, g.h() + 2 * p.padH(), g.w() + 2 * p.padW());
             int[] wholeOff = p.strideW() == 2 && p.dilationW() == 1 && g.kw() == 3 ? forwardOffsets(g, whole) : null;
             int[] wholeRuns = wholeOff != null ? Pass.runs3(wholeOff) : null;
-            boolean pos = positions(g.wo(), in.wh(), g.ho(), cog, wholeOff != null ? wholeOff : koff, true);
+            boolean pos = positions(g.wo(), in.wh(), g.ho(), cog, wholeOff != null ? wholeOff : koff, wholeOff == null);
             if (pos && wholeRuns != null) {
                 Kernels.Tile t = positionTile(g.wo(), cog);
                 int wq = p.strideH() * whole.wh();
@@ -427,7 +435,7 @@ final class DirectConv {
                         g.ho(), g.wo(), 1, 0, 1, 0, wholeRuns, 2));
             }
             int q1 = g.ho() * in.wh();
-            Kernels.Tile t = pos ? positionTile(g.wo(), cog) : passTile(q1, cog);
+            Kernels.Tile t = pos ? positionTile(g.wo(), cog) : passTile(g.ho(), in.wh(), cog, wholeOff == null ? g.wo() : 0);
             float[] packed = t.positions() ? packPositions(g.groups(), cog, kd, t.cols(), wt) : pack(g.groups(), cog, kd, t.rows(), wt);
             return new Forward(in, new Pass(t, packed, koff, cog, g.cg(), 0, q1, in.wh(), g.wo(), g.ho(), g.wo(), 1, 0, 1, 0));
         }
@@ -498,7 +506,7 @@ final class DirectConv {
                     };
                     // the columns b whose pixels are inside the input (the position kernels compute only those)
                     int ox0 = phx - p.padW(), valid = Math.max(0, Math.min(colsB, ceilDiv(g.w() - ox0, sw)) - Math.max(0, ceilDiv(-ox0, sw)));
-                    Kernels.Tile t = positions(valid, wq, (q1 - q0) / wq, cg, koff, sh == 1 && sw == 1) ? positionTile(valid, cg) : passTile(q1 - q0, cg);
+                    Kernels.Tile t = positions(valid, wq, (q1 - q0) / wq, cg, koff, sh == 1 && sw == 1) ? positionTile(valid, cg) : passTile((q1 - q0) / wq, wq, cg, sh == 1 && sw == 1 ? valid : 0);
                     float[] packed = t.positions() ? packPositions(g.groups(), cg, kd, t.cols(), wt) : pack(g.groups(), cg, kd, t.rows(), wt);
                     passes[phy * sw + phx] = new Pass(t, packed, koff, cg, cog, q0, q1, wq, colsB, g.h(), g.w(), sh, phy - p.padH(), sw, phx - p.padW());
                 }
