@@ -227,11 +227,11 @@ final class DirectConv {
                 runPositions(buf, planeIn, groups, out, y, yo);
                 return;
             }
-            int kd = koff.length, mr = tile.rows(), nr = tile.cols(), qPad = qPad(), rowsP = rowsP();
-            if (direct(nr, mr)) {
+            if (direct()) {
                 runTableInPlace(buf, planeIn, groups, y, yo);
                 return;
             }
+            int kd = koff.length, mr = tile.rows(), nr = tile.cols(), qPad = qPad(), rowsP = rowsP();
             for (int gi = 0; gi < groups; gi++) {
                 int base = gi * inGroup * planeIn + q0, wg = gi * rowsP * kd;
                 for (int q = 0; q < qPad; q += nr)
@@ -274,9 +274,9 @@ final class DirectConv {
          * Whether the table kernel can write straight into the output planes: stride 1, every row's
          * outputs a whole number of tiles starting at column 0 of the plane, whole tiles of channels.
          */
-        private boolean direct(int nr, int mr) {
+        private boolean direct() {
             int bLo = bLo();
-            return sx == 1 && sy == 1 && bLo + ox0 == 0 && bHi() - bLo == outW && outW % nr == 0 && rows % mr == 0;
+            return sx == 1 && sy == 1 && bLo + ox0 == 0 && bHi() - bLo == outW && fitsInPlace(tile, outW, rows);
         }
 
         /**
@@ -338,11 +338,11 @@ final class DirectConv {
             case POSITIONS -> true;
             case AUTO -> {
                 if (channels <= Kernels.VL) yield false; // one vector of channels: a broadcast per multiply-add, load-bound (measured)
-                Kernels.Tile p = positionTile(cols, channels), t = passTile(rowsA, wq, channels, unitStride ? cols : 0);
-                boolean inPlace = unitStride && cols % t.cols() == 0 && channels % t.rows() == 0;
+                int inPlaceCols = unitStride ? cols : 0;
+                Kernels.Tile p = positionTile(cols, channels), t = passTile(rowsA, wq, channels, inPlaceCols);
                 // AVX2: an in-place table pass beat the three-tap position kernel on every ResNet-20 layer, in every JVM (C14)
-                if (inPlace && !Kernels.WIDE) yield false;
-                double tableWork = inPlace ? IN_PLACE_PENALTY * cols * rowsA * channels : (double) roundUp(rowsA * wq, t.cols()) * roundUp(channels, t.rows());
+                if (unitStride && !Kernels.WIDE && fitsInPlace(t, cols, channels)) yield false;
+                double tableWork = cost(t, rowsA * wq, rowsA, channels, inPlaceCols);
                 double posWork = (double) roundUp(cols, p.rows()) * rowsA * roundUp(channels, p.cols());
                 // runs pay off on deep passes only: the 3-channel stem (27 taps) ran 3.8 ms with them against 3.3 with the table kernel (AVX2)
                 boolean runs = koff.length >= 72 && Pass.runs3(koff) != null;
@@ -389,8 +389,13 @@ final class DirectConv {
 
     /** Multiply-adds (per tap) of table tile t over a pass: only the rows' own positions when it can write in place (Pass.direct). */
     private static double cost(Kernels.Tile t, int positions, int rowsA, int rows, int inPlaceCols) {
-        if (inPlaceCols > 0 && inPlaceCols % t.cols() == 0 && rows % t.rows() == 0) return IN_PLACE_PENALTY * rowsA * inPlaceCols * rows;
+        if (inPlaceCols > 0 && fitsInPlace(t, inPlaceCols, rows)) return IN_PLACE_PENALTY * rowsA * inPlaceCols * rows;
         return (double) roundUp(positions, t.cols()) * roundUp(rows, t.rows());
+    }
+
+    /** Whether table tile t covers output rows of {@code cols} pixels and {@code rows} channels in whole tiles (Pass.direct's condition on the tile). */
+    private static boolean fitsInPlace(Kernels.Tile t, int cols, int rows) {
+        return cols % t.cols() == 0 && rows % t.rows() == 0;
     }
 
     /** Relative cost per multiply-add of the narrow tile (measured: one B load per 16 broadcasts is ~20% slower than 2 per 8). */
@@ -427,7 +432,8 @@ final class DirectConv {
             Layout whole = new Layout(g.c(), g.h(), g.w(), p.padH(), p.padW(), 1, 1, g.h() + 2 * p.padH(), g.w() + 2 * p.padW());
             int[] wholeOff = p.strideW() == 2 && p.dilationW() == 1 && g.kw() == 3 ? forwardOffsets(g, whole) : null;
             int[] wholeRuns = wholeOff != null ? Pass.runs3(wholeOff) : null;
-            boolean pos = positions(g.wo(), in.wh(), g.ho(), cog, wholeOff != null ? wholeOff : koff, wholeOff == null);
+            // the table alternative of a stride-2 3x3 runs over the phases; only other passes are weighed in place
+            boolean unit = wholeOff == null, pos = positions(g.wo(), in.wh(), g.ho(), cog, unit ? koff : wholeOff, unit);
             if (pos && wholeRuns != null) {
                 Kernels.Tile t = positionTile(g.wo(), cog);
                 int wq = p.strideH() * whole.wh();
@@ -435,7 +441,7 @@ final class DirectConv {
                         g.ho(), g.wo(), 1, 0, 1, 0, wholeRuns, 2));
             }
             int q1 = g.ho() * in.wh();
-            Kernels.Tile t = pos ? positionTile(g.wo(), cog) : passTile(g.ho(), in.wh(), cog, wholeOff == null ? g.wo() : 0);
+            Kernels.Tile t = pos ? positionTile(g.wo(), cog) : passTile(g.ho(), in.wh(), cog, unit ? g.wo() : 0);
             float[] packed = t.positions() ? packPositions(g.groups(), cog, kd, t.cols(), wt) : pack(g.groups(), cog, kd, t.rows(), wt);
             return new Forward(in, new Pass(t, packed, koff, cog, g.cg(), 0, q1, in.wh(), g.wo(), g.ho(), g.wo(), 1, 0, 1, 0));
         }
@@ -506,7 +512,8 @@ final class DirectConv {
                     };
                     // the columns b whose pixels are inside the input (the position kernels compute only those)
                     int ox0 = phx - p.padW(), valid = Math.max(0, Math.min(colsB, ceilDiv(g.w() - ox0, sw)) - Math.max(0, ceilDiv(-ox0, sw)));
-                    Kernels.Tile t = positions(valid, wq, (q1 - q0) / wq, cg, koff, sh == 1 && sw == 1) ? positionTile(valid, cg) : passTile((q1 - q0) / wq, wq, cg, sh == 1 && sw == 1 ? valid : 0);
+                    boolean unit = sh == 1 && sw == 1;
+                    Kernels.Tile t = positions(valid, wq, (q1 - q0) / wq, cg, koff, unit) ? positionTile(valid, cg) : passTile((q1 - q0) / wq, wq, cg, unit ? valid : 0);
                     float[] packed = t.positions() ? packPositions(g.groups(), cg, kd, t.cols(), wt) : pack(g.groups(), cg, kd, t.rows(), wt);
                     passes[phy * sw + phx] = new Pass(t, packed, koff, cg, cog, q0, q1, wq, colsB, g.h(), g.w(), sh, phy - p.padH(), sw, phx - p.padW());
                 }
