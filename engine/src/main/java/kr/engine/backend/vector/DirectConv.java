@@ -2,6 +2,7 @@ package kr.engine.backend.vector;
 
 import java.util.Arrays;
 import java.util.List;
+import jdk.incubator.vector.FloatVector;
 import kr.engine.backend.Conv2dParams;
 import kr.engine.backend.vector.ConvKernels.Geometry;
 
@@ -102,6 +103,12 @@ final class DirectConv {
                 x0[px] = Math.floorMod(px - left, sw);
                 col[px] = (x0[px] + left) / sw + px * channels * plane;
             }
+            if (sw == 1 && w % Kernels.VL == 0) {
+                // rows of whole vectors: vector moves, where an arraycopy stub call per row cost more than the copy (engine/NOTES.md C15)
+                for (int c = 0; c < channels; c++)
+                    for (int y = 0; y < h; y++) copyRow(src, so + (c * h + y) * w, dst, rowOff[y] + c * plane + col[0], w);
+                return;
+            }
             for (int c = 0; c < channels; c++)
                 for (int y = 0; y < h; y++) {
                     int s = so + (c * h + y) * w, r = rowOff[y] + c * plane;
@@ -146,6 +153,14 @@ final class DirectConv {
                     }
                 }
         }
+    }
+
+    /**
+     * Copies {@code src[s, s + w)} to {@code dst[d ...]}, w whole vectors of the kernels' species (one species in the
+     * whole JVM: a second one, SPECIES_256 here, polluted the Vector API's type profiles and unboxed no kernel).
+     */
+    private static void copyRow(float[] src, int s, float[] dst, int d, int w) {
+        for (int x = 0; x < w; x += Kernels.VL) FloatVector.fromArray(Kernels.S, src, s + x).intoArray(dst, d + x);
     }
 
     /** Copies the even columns of {@code src[s, s + w)} to {@code dst[e ...]} and the odd ones to {@code dst[o ...]}. */
@@ -342,7 +357,7 @@ final class DirectConv {
                 Kernels.Tile p = positionTile(cols, channels), t = passTile(rowsA, wq, channels, inPlaceCols);
                 // AVX2: an in-place table pass beat the three-tap position kernel on every ResNet-20 layer, in every JVM (C14)
                 if (unitStride && !Kernels.WIDE && fitsInPlace(t, cols, channels)) yield false;
-                double tableWork = cost(t, rowsA * wq, rowsA, channels, inPlaceCols);
+                double tableWork = tileCost(t, rowsA * wq, rowsA, channels, inPlaceCols);
                 double posWork = (double) roundUp(cols, p.rows()) * rowsA * roundUp(channels, p.cols());
                 // runs pay off on deep passes only: the 3-channel stem (27 taps) ran 3.8 ms with them against 3.3 with the table kernel (AVX2)
                 boolean runs = koff.length >= 72 && Pass.runs3(koff) != null;
@@ -383,8 +398,16 @@ final class DirectConv {
         // run (C2 spills it in some compilations); 4x2 gave 11.3 ms in every run (bench/NOTES.md)
         Kernels.Tile wide = Kernels.WIDE ? Kernels.T8x2T : Kernels.T4x2T, narrow = Kernels.WIDE ? Kernels.T16x1T : Kernels.T8x1T;
         int positions = rowsA * wq;
-        double wideCost = cost(wide, positions, rowsA, rows, inPlaceCols), narrowCost = NARROW_PENALTY * cost(narrow, positions, rowsA, rows, inPlaceCols);
-        return narrowCost < wideCost ? narrow : wide;
+        return tileCost(narrow, positions, rowsA, rows, inPlaceCols) < tileCost(wide, positions, rowsA, rows, inPlaceCols) ? narrow : wide;
+    }
+
+    /**
+     * Predicted time of table tile t over a pass, in wide-tile multiply-adds: its work, times the narrow tile's
+     * penalty (AUTO weighs positions against this; without the penalty it sent AVX-512's 32->32 backward-input to
+     * 16x1t, 8.1 ms against 7.3 with positions).
+     */
+    private static double tileCost(Kernels.Tile t, int positions, int rowsA, int rows, int inPlaceCols) {
+        return (t.vectors() == 1 ? NARROW_PENALTY : 1) * cost(t, positions, rowsA, rows, inPlaceCols);
     }
 
     /** Multiply-adds (per tap) of table tile t over a pass: only the rows' own positions when it can write in place (Pass.direct). */
