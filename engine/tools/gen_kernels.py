@@ -114,8 +114,8 @@ def kernel(R, V, table):
     L = []
     name = f"kernel{R}x{V}" + ("t" if table else "")
     if table:
-        L.append(f"    /** {R} x {V} vectors, B row p at {{@code b[bo + koff[p]]}} (implicit GEMM over a padded image). */")
-        L.append(f"    static void {name}(int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc, boolean load) {{")
+        L.append(f"    /** {R} x {V} vectors, B row p at {{@code b[bo + koff[p]]}}, its vectors {{@code bs}} apart (implicit GEMM over a padded image). */")
+        L.append(f"    static void {name}(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {{")
     else:
         L.append(f"    /** {R} x {V} vectors: A row p broadcast from {{@code a[ao + p*as + i]}}, B row p at {{@code b[bo + p*bs]}}. */")
         L.append(f"    static void {name}(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {{")
@@ -128,7 +128,9 @@ def kernel(R, V, table):
     else:
         L.append(f"            int bi = bo + p * bs, ai = ao + p * as;")
     for v in range(V):
-        L.append(f"            FloatVector b{v} = FloatVector.fromArray(S, b, bi{vo(v)});")
+        # table kernels: B's vectors bs apart (VL: one row of positions; a padded row: two output rows of one vector each)
+        bv = ("" if v == 0 else (" + bs" if v == 1 else f" + {v} * bs")) if table else vo(v)
+        L.append(f"            FloatVector b{v} = FloatVector.fromArray(S, b, bi{bv});")
     L.append("            FloatVector x;")
     for r in range(R):
         L.append(f"            x = FloatVector.broadcast(S, a[ai + {r}]);" if r else "            x = FloatVector.broadcast(S, a[ai]);")
@@ -218,11 +220,11 @@ def main(path=None):
     out.append("        }")
     out.append("    }")
     out.append("")
-    out.append("    static void runTable(Tile t, int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc,")
+    out.append("    static void runTable(Tile t, int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc,")
     out.append("            boolean load) {")
     out.append("        switch (t.id()) {")
     for i, t in enumerate(TABLE):
-        out.append(f"            case {i + len(STRIDED)} -> kernel{t}(kc, a, ao, as, b, bo, koff, c, co, ldc, load);")
+        out.append(f"            case {i + len(STRIDED)} -> kernel{t}(kc, a, ao, as, b, bo, bs, koff, c, co, ldc, load);")
     out.append("            default -> throw new IllegalArgumentException(\"[conv2d] tile \" + t + \" is not a table kernel\");")
     out.append("        }")
     out.append("    }")

@@ -250,7 +250,7 @@ final class DirectConv {
             for (int gi = 0; gi < groups; gi++) {
                 int base = gi * inGroup * planeIn + q0, wg = gi * rowsP * kd;
                 for (int q = 0; q < qPad; q += nr)
-                    for (int i = 0; i < rowsP; i += mr) Kernels.runTable(tile, kd, packed, wg + i * kd, mr, buf, base + q, koff, out, i * qPad + q, qPad, false);
+                    for (int i = 0; i < rowsP; i += mr) Kernels.runTable(tile, kd, packed, wg + i * kd, mr, buf, base + q, Kernels.VL, koff, out, i * qPad + q, qPad, false);
                 for (int o = 0; o < rows; o++) scatter(out, o * qPad, y, yo + (gi * rows + o) * outH * outW);
             }
         }
@@ -291,7 +291,7 @@ final class DirectConv {
          */
         private boolean direct() {
             int bLo = bLo();
-            return sx == 1 && sy == 1 && bLo + ox0 == 0 && bHi() - bLo == outW && fitsInPlace(tile, outW, rows);
+            return sx == 1 && sy == 1 && bLo + ox0 == 0 && bHi() - bLo == outW && fitsInPlace(tile, outW, rows, ceilDiv(q1, wq) - q0 / wq);
         }
 
         /**
@@ -301,14 +301,17 @@ final class DirectConv {
          */
         private void runTableInPlace(float[] buf, int planeIn, int groups, float[] y, int yo) {
             int kd = koff.length, mr = tile.rows(), nr = tile.cols(), rowsP = rowsP(), plane = outH * outW, bLo = bLo();
+            // rows of one vector: a two-vector tile takes two output rows, its second vector one padded row further (C16)
+            boolean pairs = outW % nr != 0;
+            int bs = pairs ? wq : Kernels.VL, rowStep = pairs ? 2 : 1, colStep = pairs ? outW : nr;
             for (int gi = 0; gi < groups; gi++) {
                 int base = gi * inGroup * planeIn, wg = gi * rowsP * kd, yg = yo + gi * rows * plane;
-                for (int a = q0 / wq, aEnd = ceilDiv(q1, wq); a < aEnd; a++) {
+                for (int a = q0 / wq, aEnd = ceilDiv(q1, wq); a < aEnd; a += rowStep) {
                     int oy = a + oy0;
                     if (oy < 0 || oy >= outH) continue;
-                    for (int b = 0; b < outW; b += nr)
+                    for (int b = 0; b < outW; b += colStep)
                         for (int i = 0; i < rows; i += mr)
-                            Kernels.runTable(tile, kd, packed, wg + i * kd, mr, buf, base + a * wq + bLo + b, koff, y, yg + i * plane + oy * outW + b, plane, false);
+                            Kernels.runTable(tile, kd, packed, wg + i * kd, mr, buf, base + a * wq + bLo + b, bs, koff, y, yg + i * plane + oy * outW + b, plane, false);
                 }
             }
         }
@@ -356,7 +359,7 @@ final class DirectConv {
                 int inPlaceCols = unitStride ? cols : 0;
                 Kernels.Tile p = positionTile(cols, channels), t = passTile(rowsA, wq, channels, inPlaceCols);
                 // AVX2: an in-place table pass beat the three-tap position kernel on every ResNet-20 layer, in every JVM (C14)
-                if (unitStride && !Kernels.WIDE && fitsInPlace(t, cols, channels)) yield false;
+                if (unitStride && !Kernels.WIDE && fitsInPlace(t, cols, channels, rowsA)) yield false;
                 double tableWork = tileCost(t, rowsA * wq, rowsA, channels, inPlaceCols);
                 double posWork = (double) roundUp(cols, p.rows()) * rowsA * roundUp(channels, p.cols());
                 // runs pay off on deep passes only: the 3-channel stem (27 taps) ran 3.8 ms with them against 3.3 with the table kernel (AVX2)
@@ -412,13 +415,28 @@ final class DirectConv {
 
     /** Multiply-adds (per tap) of table tile t over a pass: only the rows' own positions when it can write in place (Pass.direct). */
     private static double cost(Kernels.Tile t, int positions, int rowsA, int rows, int inPlaceCols) {
-        if (inPlaceCols > 0 && fitsInPlace(t, inPlaceCols, rows)) return IN_PLACE_PENALTY * rowsA * inPlaceCols * rows;
+        if (inPlaceCols > 0 && fitsInPlace(t, inPlaceCols, rows, rowsA)) return IN_PLACE_PENALTY * rowsA * inPlaceCols * rows;
         return (double) roundUp(positions, t.cols()) * roundUp(rows, t.rows());
     }
 
-    /** Whether table tile t covers output rows of {@code cols} pixels and {@code rows} channels in whole tiles (Pass.direct's condition on the tile). */
-    private static boolean fitsInPlace(Kernels.Tile t, int cols, int rows) {
-        return cols % t.cols() == 0 && rows % t.rows() == 0;
+    /**
+     * Whether table tile t covers {@code outRows} output rows of {@code cols} pixels and {@code rows} channels in whole
+     * tiles (Pass.direct's condition on the tile): rows of whole tiles, or rows of one vector taken two at a time by a
+     * two-vector tile.
+     */
+    private static boolean fitsInPlace(Kernels.Tile t, int cols, int rows, int outRows) {
+        boolean pairs = rowPairs() && t.vectors() == 2 && cols == Kernels.VL && outRows % 2 == 0;
+        return (cols % t.cols() == 0 || pairs) && rows % t.rows() == 0;
+    }
+
+    /**
+     * Whether one-vector rows go two at a time through a two-vector table tile: at AVX-512 (8x2t on 16x16 layers,
+     * in a step 5.9 ms against 7.0 for the position kernel); not at AVX2, where 4x2t on 8x8 rows ran the
+     * backward-input 8.3-8.6 ms against 8.0-8.1 for 8x1t (C16). {@code kr.conv.rowPairs=true|false} overrides.
+     */
+    static boolean rowPairs() {
+        String v = System.getProperty("kr.conv.rowPairs", "auto");
+        return v.equals("auto") ? Kernels.WIDE : Boolean.parseBoolean(v);
     }
 
     /** Relative cost per multiply-add of the narrow tile (measured: one B load per 16 broadcasts is ~20% slower than 2 per 8). */

@@ -76,13 +76,13 @@ final class Kernels {
         }
     }
 
-    static void runTable(Tile t, int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc,
+    static void runTable(Tile t, int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc,
             boolean load) {
         switch (t.id()) {
-            case 9 -> kernel8x2t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
-            case 10 -> kernel4x2t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
-            case 11 -> kernel16x1t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
-            case 12 -> kernel8x1t(kc, a, ao, as, b, bo, koff, c, co, ldc, load);
+            case 9 -> kernel8x2t(kc, a, ao, as, b, bo, bs, koff, c, co, ldc, load);
+            case 10 -> kernel4x2t(kc, a, ao, as, b, bo, bs, koff, c, co, ldc, load);
+            case 11 -> kernel16x1t(kc, a, ao, as, b, bo, bs, koff, c, co, ldc, load);
+            case 12 -> kernel8x1t(kc, a, ao, as, b, bo, bs, koff, c, co, ldc, load);
             default -> throw new IllegalArgumentException("[conv2d] tile " + t + " is not a table kernel");
         }
     }
@@ -631,8 +631,8 @@ final class Kernels {
         }
     }
 
-    /** 8 x 2 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
-    static void kernel8x2t(int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc, boolean load) {
+    /** 8 x 2 vectors, B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
+    static void kernel8x2t(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0_0 = z, c0_1 = z;
         FloatVector c1_0 = z, c1_1 = z;
@@ -645,7 +645,7 @@ final class Kernels {
         for (int p = 0; p < kc; p++) {
             int bi = bo + koff[p], ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + bs);
             FloatVector x;
             x = FloatVector.broadcast(S, a[ai]);
             c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
@@ -701,8 +701,8 @@ final class Kernels {
         }
     }
 
-    /** 4 x 2 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
-    static void kernel4x2t(int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc, boolean load) {
+    /** 4 x 2 vectors, B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
+    static void kernel4x2t(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0_0 = z, c0_1 = z;
         FloatVector c1_0 = z, c1_1 = z;
@@ -711,7 +711,7 @@ final class Kernels {
         for (int p = 0; p < kc; p++) {
             int bi = bo + koff[p], ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + bs);
             FloatVector x;
             x = FloatVector.broadcast(S, a[ai]);
             c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
@@ -743,8 +743,8 @@ final class Kernels {
         }
     }
 
-    /** 16 x 1 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
-    static void kernel16x1t(int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc, boolean load) {
+    /** 16 x 1 vectors, B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
+    static void kernel16x1t(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0_0 = z;
         FloatVector c1_0 = z;
@@ -836,8 +836,8 @@ final class Kernels {
         }
     }
 
-    /** 8 x 1 vectors, B row p at {@code b[bo + koff[p]]} (implicit GEMM over a padded image). */
-    static void kernel8x1t(int kc, float[] a, int ao, int as, float[] b, int bo, int[] koff, float[] c, int co, int ldc, boolean load) {
+    /** 8 x 1 vectors, B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
+    static void kernel8x1t(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0_0 = z;
         FloatVector c1_0 = z;

@@ -43,6 +43,9 @@ class ConvKernelsTest {
         {2, 6, 6, 6, 4, 3, 3, 4, 4, 2, 2, 1, 1, 1}, // stride larger than the kernel
         {20, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // backward-weight over stacked images (AVX2), a partial last stack
         {9, 8, 16, 16, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // the same at AVX-512 (16-float rows), 5 channels: a dot tile of one row
+        {2, 16, 6, 8, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // rows of one AVX2 vector (two at a time with kr.conv.rowPairs, C16)
+        {2, 16, 7, 8, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // the same with an odd number of rows (never in pairs)
+        {2, 32, 6, 16, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // rows of one AVX-512 vector, two at a time there
     };
 
     private static Conv2dParams params(int[] c) {
@@ -93,6 +96,19 @@ class ConvKernelsTest {
                     checkAll(x, w, p, path + " " + java.util.Arrays.toString(c));
                 }
             });
+    }
+
+    /** Row pairs (C16) run by default at AVX-512 only; forced on, the geometries still match at either width. */
+    @Test
+    void rowPairsMatchReference() {
+        String before = System.getProperty("kr.conv.rowPairs");
+        System.setProperty("kr.conv.rowPairs", "true");
+        try {
+            geometriesMatchReferenceOnEveryPath();
+        } finally {
+            if (before == null) System.clearProperty("kr.conv.rowPairs");
+            else System.setProperty("kr.conv.rowPairs", before);
+        }
     }
 
     @Test
