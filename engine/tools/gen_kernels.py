@@ -18,8 +18,8 @@ STRIDED = ["5x3", "6x2", "8x2", "4x4", "8x1", "4x2", "3x4", "4x3", "5x2"]
 TABLE = ["8x2t", "4x2t", "16x1t", "8x1t"]
 POSITIONS = ["8x2p", "16x1p", "8x1p", "4x2p"]
 
-def vo(v):
-    return "" if v == 0 else (" + VL" if v == 1 else f" + {v} * VL")
+def vo(v, unit="VL"):
+    return "" if v == 0 else (f" + {unit}" if v == 1 else f" + {v} * {unit}")
 def positions_kernel(R, V, G=1, step=1):
     """G = 1: one tap per step through koff; G = 3: taps in runs of three consecutive offsets (kx = 0, 1, 2
     of a 3x3), one table entry per run, so the index arithmetic is paid once per three taps. step: the
@@ -129,8 +129,7 @@ def kernel(R, V, table):
         L.append(f"            int bi = bo + p * bs, ai = ao + p * as;")
     for v in range(V):
         # table kernels: B's vectors bs apart (VL: one row of positions; a padded row: two output rows of one vector each)
-        bv = ("" if v == 0 else (" + bs" if v == 1 else f" + {v} * bs")) if table else vo(v)
-        L.append(f"            FloatVector b{v} = FloatVector.fromArray(S, b, bi{bv});")
+        L.append(f"            FloatVector b{v} = FloatVector.fromArray(S, b, bi{vo(v, 'bs' if table else 'VL')});")
     L.append("            FloatVector x;")
     for r in range(R):
         L.append(f"            x = FloatVector.broadcast(S, a[ai + {r}]);" if r else "            x = FloatVector.broadcast(S, a[ai]);")

@@ -103,17 +103,14 @@ final class DirectConv {
                 x0[px] = Math.floorMod(px - left, sw);
                 col[px] = (x0[px] + left) / sw + px * channels * plane;
             }
-            if (sw == 1 && w % Kernels.VL == 0) {
-                // rows of whole vectors: vector moves, where an arraycopy stub call per row cost more than the copy (engine/NOTES.md C15)
-                for (int c = 0; c < channels; c++)
-                    for (int y = 0; y < h; y++) copyRow(src, so + (c * h + y) * w, dst, rowOff[y] + c * plane + col[0], w);
-                return;
-            }
+            boolean vectorRows = w % Kernels.VL == 0;
             for (int c = 0; c < channels; c++)
                 for (int y = 0; y < h; y++) {
                     int s = so + (c * h + y) * w, r = rowOff[y] + c * plane;
                     if (sw == 1) {
-                        System.arraycopy(src, s, dst, r + col[0], w);
+                        // rows of whole vectors: vector moves, where an arraycopy stub call per row cost more than the copy (engine/NOTES.md C15)
+                        if (vectorRows) copyRow(src, s, dst, r + col[0], w);
+                        else System.arraycopy(src, s, dst, r + col[0], w);
                         continue;
                     }
                     if (sw == 2) {
@@ -425,7 +422,7 @@ final class DirectConv {
      * two-vector tile.
      */
     private static boolean fitsInPlace(Kernels.Tile t, int cols, int rows, int outRows) {
-        boolean pairs = rowPairs() && t.vectors() == 2 && cols == Kernels.VL && outRows % 2 == 0;
+        boolean pairs = t.vectors() == 2 && cols == Kernels.VL && outRows % 2 == 0 && rowPairs(); // the property last: Pass.direct asks per image
         return (cols % t.cols() == 0 || pairs) && rows % t.rows() == 0;
     }
 
