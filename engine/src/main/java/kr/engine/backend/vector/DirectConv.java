@@ -3,6 +3,8 @@ package kr.engine.backend.vector;
 import java.util.Arrays;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import kr.engine.backend.Conv2dParams;
 import kr.engine.backend.vector.ConvKernels.Geometry;
 
@@ -172,6 +174,94 @@ final class DirectConv {
         if (x < w) dst[e] = src[s + x];
     }
 
+    /**
+     * {@code kw} copies of each channel's plane, for rows narrower than a vector (AVX-512's 8x8 layers): copy kx
+     * holds the image shifted by kx - left columns (zeros shifted in), its rows dense, with {@code top} zero rows
+     * above and below. Tap (c, ky, kx) of output position p = oy * w + ox is then {@code buf[offset(c, ky, kx) + p]}
+     * for every p, contiguous across rows, so a table tile runs over the plane's positions and stores them in
+     * place (Pass.contiguous; engine/NOTES.md C20).
+     */
+    record Shifted(int channels, int h, int w, int top, int left, int kw) {
+        int rowsP() {
+            return h + 2 * top;
+        }
+
+        /** Floats of one channel's copies. */
+        int channel() {
+            return kw * rowsP() * w;
+        }
+
+        int size() {
+            return channels * channel();
+        }
+
+        int offset(int c, int ky, int kx) {
+            return ((c * kw + kx) * rowsP() + ky) * w;
+        }
+
+        /** Copies the image {@code src[so ...]} (planes h*w apart) into {@code dst}, zeroing it first when {@code clear} (its zero rows are never written). */
+        void fill(float[] src, int so, float[] dst, boolean clear) {
+            if (clear) Arrays.fill(dst, 0, size(), 0f);
+            int vl = Kernels.VL, plane = h * w;
+            float[] lane = new float[vl];
+            for (int l = 0; l < vl; l++) lane[l] = l % w; // the column of lane l: whole rows per vector (vl % w == 0)
+            FloatVector zero = FloatVector.zero(Kernels.S), col = FloatVector.fromArray(Kernels.S, lane, 0);
+            for (int kx = 0; kx < kw; kx++) {
+                int sx = kx - left;
+                // lanes whose source column x + sx lies inside the row; the others are the zeros shifted in
+                VectorMask<Float> keep = col.compare(VectorOperators.GE, -sx).and(col.compare(VectorOperators.LT, w - sx));
+                for (int c = 0; c < channels; c++) {
+                    int s = so + c * plane + sx, d = offset(c, top, kx);
+                    for (int p = 0; p < plane; p += vl) {
+                        if (s + p >= 0 && s + p + vl <= src.length) {
+                            zero.blend(FloatVector.fromArray(Kernels.S, src, s + p), keep).intoArray(dst, d + p);
+                            continue;
+                        }
+                        // the first or last vector of the whole array, one float past its end: lane by lane
+                        for (int l = 0; l < vl; l++) {
+                            int x = (p + l) % w + sx;
+                            dst[d + p + l] = x >= 0 && x < w ? src[s + p + l] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * The shifted copies for a stride-1, same-size, ungrouped convolution of {@code g} whose {@code rows} output
+         * channels fill whole tiles: rows of w < VL pixels, whole rows per vector, whole tiles per plane. At AVX-512 by
+         * default (C20: the 64->64 8x8 passes leave the position kernels, 5.7-5.8 ms against 6.3); not on 16-wide rows
+         * (32->32 16x16: 6.4-7.3 ms against 6.0-6.1 for row pairs). {@code kr.conv.shifted=true|false} overrides; tests
+         * force it at AVX2 (4x4 images).
+         */
+        static Shifted of(Geometry g, int channels, int h, int w, int rows) {
+            Conv2dParams p = g.p();
+            int vl = Kernels.VL;
+            boolean fits = g.groups() == 1 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1 && g.ho() == g.h()
+                    && g.wo() == g.w() && g.w() < vl && vl % g.w() == 0 && g.h() * g.w() % tile().cols() == 0 && rows % tile().rows() == 0
+                    && ConvKernels.path() != ConvKernels.Path.POSITIONS;
+            if (!fits) return null;
+            String v = System.getProperty("kr.conv.shifted", "auto");
+            if (!(v.equals("auto") ? Kernels.WIDE : Boolean.parseBoolean(v))) return null;
+            return new Shifted(channels, h, w, p.padH(), p.padW(), g.kw());
+        }
+
+        /** AVX2 (forced only): 8x1t; on 8x8 rows it was neutral against the in-place table and 4x2t slower (C20). */
+        static Kernels.Tile tile() {
+            return Kernels.WIDE ? Kernels.T8x2T : Kernels.T8x1T;
+        }
+
+        /** A pass over images [lo, hi): image b at {@code src[srcOff + b * srcImage]} into {@code out[b * outImage]}. */
+        void run(float[] src, int srcOff, int srcImage, float[] out, int outImage, int lo, int hi, Pass pass) {
+            Scratch s = SCRATCH.get();
+            boolean clear = s.padFor(this, size());
+            for (int b = lo; b < hi; b++, clear = false) {
+                fill(src, srcOff + b * srcImage, s.pad, clear);
+                pass.run(s.pad, channel(), 1, s.out, out, b * outImage);
+            }
+        }
+    }
+
     /** The padded, phase-split input of a forward pass (and of backward-weight). */
     private static Layout inputLayout(Geometry g) {
         Conv2dParams p = g.p();
@@ -239,6 +329,10 @@ final class DirectConv {
                 runPositions(buf, planeIn, groups, out, y, yo);
                 return;
             }
+            if (contiguous()) {
+                runContiguous(buf, planeIn, groups, y, yo);
+                return;
+            }
             if (direct()) {
                 runTableInPlace(buf, planeIn, groups, y, yo);
                 return;
@@ -289,6 +383,25 @@ final class DirectConv {
         private boolean direct() {
             int bLo = bLo();
             return sx == 1 && sy == 1 && bLo + ox0 == 0 && bHi() - bLo == outW && fitsInPlace(tile, outW, rows, ceilDiv(q1, wq) - q0 / wq);
+        }
+
+        /** Whether positions are the output pixels one to one, in whole tiles (buffer rows with no padding columns: Shifted). */
+        private boolean contiguous() {
+            int plane = outH * outW;
+            return wq == outW && q0 == 0 && q1 == plane && sx == 1 && sy == 1 && ox0 == 0 && oy0 == 0 && plane % tile.cols() == 0 && rows % tile.rows() == 0;
+        }
+
+        /**
+         * The table kernel over the plane's positions, its tiles stored in place (same sums in the same order: same bits);
+         * a block of output channels at a time, so its weights stay in L1 across the plane (-0.1 to -0.4 ms a pass, C20).
+         */
+        private void runContiguous(float[] buf, int planeIn, int groups, float[] y, int yo) {
+            int kd = koff.length, mr = tile.rows(), nr = tile.cols(), rowsP = rowsP(), plane = outH * outW;
+            for (int gi = 0; gi < groups; gi++) {
+                int base = gi * inGroup * planeIn, wg = gi * rowsP * kd, yg = yo + gi * rows * plane;
+                for (int i = 0; i < rows; i += mr)
+                    for (int q = 0; q < plane; q += nr) Kernels.runTable(tile, kd, packed, wg + i * kd, mr, buf, base + q, Kernels.VL, koff, y, yg + i * plane + q, plane, false);
+            }
         }
 
         /**
@@ -459,13 +572,26 @@ final class DirectConv {
     // ------------------------------------------------------------------ forward
 
     /** Everything the forward pass needs besides the images. */
-    record Forward(Layout in, Pass pass) {
+    record Forward(Layout in, Pass pass, Shifted shifted) {
+        Forward(Layout in, Pass pass) {
+            this(in, pass, null);
+        }
+
         static Forward of(float[] w, int wOff, Geometry g) {
             Conv2dParams p = g.p();
             int kd = g.kdim(), cog = g.cog();
             Layout in = inputLayout(g);
             int[] koff = forwardOffsets(g, in);
             WeightAt wt = (gi, o, k) -> w[wOff + (gi * cog + o) * kd + k];
+            Shifted sh = Shifted.of(g, g.c(), g.h(), g.w(), cog);
+            if (sh != null) {
+                int r = 0;
+                for (int ci = 0; ci < g.c(); ci++)
+                    for (int ky = 0; ky < g.kh(); ky++)
+                        for (int kx = 0; kx < g.kw(); kx++) koff[r++] = sh.offset(ci, ky, kx);
+                Kernels.Tile t = Shifted.tile();
+                return new Forward(in, new Pass(t, pack(1, cog, kd, t.rows(), wt), koff, cog, g.c(), 0, g.outPlane(), g.wo(), g.wo(), g.ho(), g.wo(), 1, 0, 1, 0), sh);
+            }
             // a stride-2 3x3 over the unsplit image: positions two floats apart, taps in runs of three (C11)
             Layout whole = new Layout(g.c(), g.h(), g.w(), p.padH(), p.padW(), 1, 1, g.h() + 2 * p.padH(), g.w() + 2 * p.padW());
             int[] wholeOff = p.strideW() == 2 && p.dilationW() == 1 && g.kw() == 3 ? forwardOffsets(g, whole) : null;
@@ -503,6 +629,10 @@ final class DirectConv {
     /** Forward pass over images [lo, hi); y is [n, co, ho, wo]. */
     static void forward(float[] x, int xOff, float[] y, Geometry g, int lo, int hi, Forward f) {
         Pass pass = f.pass();
+        if (f.shifted() != null) {
+            f.shifted().run(x, xOff, g.c() * g.inPlane(), y, g.co() * g.outPlane(), lo, hi, pass);
+            return;
+        }
         int used = f.in().size(0), slack = Math.max(pass.q1(), pass.qPad()) + 2 * pass.tile().cols() + pass.step() * pass.tile().rows() + f.in().wh();
         Scratch s = SCRATCH.get();
         boolean clear = s.padFor(List.of(f.in(), "CHW", slack), f.in().size(slack));
@@ -521,7 +651,7 @@ final class DirectConv {
      * when ky*dh = phy (mod sh), from output row a - my with my = floor(ky*dh / sh). The gradient is
      * stored with my_max rows and mx_max columns of zeros before it so every offset is non-negative.
      */
-    record BackwardInput(Layout in, Pass[] passes) {
+    record BackwardInput(Layout in, Pass[] passes, Shifted shifted) {
         static BackwardInput of(float[] w, int wOff, Geometry g) {
             Conv2dParams p = g.p();
             int sh = p.strideH(), sw = p.strideW(), dh = p.dilationH(), dw = p.dilationW(), cog = g.cog(), cg = g.cg();
@@ -529,6 +659,8 @@ final class DirectConv {
             int rowsA = ceilDiv(g.h() + p.padH(), sh), colsB = ceilDiv(g.w() + p.padW(), sw);
             int wq = Math.max(g.wo(), colsB) + mx, hq = Math.max(g.ho(), rowsA) + my + 1;
             Layout in = new Layout(g.co(), g.ho(), g.wo(), my, mx, 1, 1, hq, wq);
+            // same size, stride 1: a forward pass over the gradient's shifted copies, tap (o, ky, kx) at (o, kh-1-ky, kw-1-kx)
+            Shifted shifted = Shifted.of(g, g.co(), g.ho(), g.wo(), cg);
             Pass[] passes = new Pass[sh * sw];
             for (int phy = 0; phy < sh; phy++)
                 for (int phx = 0; phx < sw; phx++) {
@@ -539,15 +671,21 @@ final class DirectConv {
                     int r = 0;
                     for (int o = 0; o < cog; o++)
                         for (int ky : kys)
-                            for (int kx : kxs) koff[r++] = (o * hq + my - ky * dh / sh) * wq + mx - kx * dw / sw;
-                    // rows a whose pixels lie inside the input: a*sh + phy - padH in [0, h)
-                    int a0 = Math.max(0, ceilDiv(p.padH() - phy, sh)), a1 = ceilDiv(g.h() + p.padH() - phy, sh);
-                    int q0 = a0 * wq, q1 = Math.max(q0, a1 * wq);
+                            for (int kx : kxs)
+                                koff[r++] = shifted != null ? shifted.offset(o, g.kh() - 1 - ky, g.kw() - 1 - kx) : (o * hq + my - ky * dh / sh) * wq + mx - kx * dw / sw;
                     WeightAt wt = (gi, ci, k) -> {
                         int o = k / (kys.length * kxs.length), rest = k % (kys.length * kxs.length);
                         int ky = kys[rest / kxs.length], kx = kxs[rest % kxs.length];
                         return w[wOff + (((gi * cog + o) * cg + ci) * g.kh() + ky) * g.kw() + kx];
                     };
+                    if (shifted != null) {
+                        Kernels.Tile t = Shifted.tile();
+                        passes[0] = new Pass(t, pack(1, cg, kd, t.rows(), wt), koff, cg, cog, 0, g.inPlane(), g.w(), g.w(), g.h(), g.w(), 1, 0, 1, 0);
+                        continue;
+                    }
+                    // rows a whose pixels lie inside the input: a*sh + phy - padH in [0, h)
+                    int a0 = Math.max(0, ceilDiv(p.padH() - phy, sh)), a1 = ceilDiv(g.h() + p.padH() - phy, sh);
+                    int q0 = a0 * wq, q1 = Math.max(q0, a1 * wq);
                     // the columns b whose pixels are inside the input (the position kernels compute only those)
                     int ox0 = phx - p.padW(), valid = Math.max(0, Math.min(colsB, ceilDiv(g.w() - ox0, sw)) - Math.max(0, ceilDiv(-ox0, sw)));
                     boolean unit = sh == 1 && sw == 1;
@@ -555,7 +693,7 @@ final class DirectConv {
                     float[] packed = t.positions() ? packPositions(g.groups(), cg, kd, t.cols(), wt) : pack(g.groups(), cg, kd, t.rows(), wt);
                     passes[phy * sw + phx] = new Pass(t, packed, koff, cg, cog, q0, q1, wq, colsB, g.h(), g.w(), sh, phy - p.padH(), sw, phx - p.padW());
                 }
-            return new BackwardInput(in, passes);
+            return new BackwardInput(in, passes, shifted);
         }
 
         private static int[] reversed(int[] a) {
@@ -572,6 +710,10 @@ final class DirectConv {
 
     /** Backward-input over images [lo, hi); gx [n, c, h, w] is fully overwritten. */
     static void backwardInput(float[] gy, int gyOff, float[] gx, Geometry g, int lo, int hi, BackwardInput bi) {
+        if (bi.shifted() != null) {
+            bi.shifted().run(gy, gyOff, g.co() * g.outPlane(), gx, g.c() * g.inPlane(), lo, hi, bi.passes()[0]);
+            return;
+        }
         int slack = 0;
         boolean complete = true;
         for (Pass pass : bi.passes()) {

@@ -46,6 +46,9 @@ class ConvKernelsTest {
         {2, 16, 6, 8, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // rows of one AVX2 vector (two at a time with kr.conv.rowPairs, C16)
         {2, 16, 7, 8, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // the same with an odd number of rows (never in pairs)
         {2, 32, 6, 16, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // rows of one AVX-512 vector, two at a time there
+        {3, 24, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // rows of half an AVX-512 vector: shifted copies there (C20)
+        {2, 20, 4, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // the same, one two-vector tile per plane
+        {2, 16, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // rows of half an AVX2 vector (shifted copies with kr.conv.shifted)
     };
 
     private static Conv2dParams params(int[] c) {
@@ -101,13 +104,23 @@ class ConvKernelsTest {
     /** Row pairs (C16) run by default at AVX-512 only; forced on, the geometries still match at either width. */
     @Test
     void rowPairsMatchReference() {
-        String before = System.getProperty("kr.conv.rowPairs");
-        System.setProperty("kr.conv.rowPairs", "true");
+        withProperty("kr.conv.rowPairs", "true", this::geometriesMatchReferenceOnEveryPath);
+    }
+
+    /** Shifted copies (C20) run by default at AVX-512 only; forced on, the geometries still match at either width. */
+    @Test
+    void shiftedCopiesMatchReference() {
+        withProperty("kr.conv.shifted", "true", this::geometriesMatchReferenceOnEveryPath);
+    }
+
+    private static void withProperty(String key, String value, Runnable body) {
+        String before = System.getProperty(key);
+        System.setProperty(key, value);
         try {
-            geometriesMatchReferenceOnEveryPath();
+            body.run();
         } finally {
-            if (before == null) System.clearProperty("kr.conv.rowPairs");
-            else System.setProperty("kr.conv.rowPairs", before);
+            if (before == null) System.clearProperty(key);
+            else System.setProperty(key, before);
         }
     }
 
