@@ -199,6 +199,21 @@ final class DirectConv {
             return ((c * kw + kx) * rowsP() + ky) * w;
         }
 
+        /** Offset of row u, column x of copy kx in the pixel-major form (fillHWC): the channels of a pixel contiguous. */
+        int pixel(int kx, int u, int x) {
+            return ((kx * rowsP() + u) * w + x) * channels;
+        }
+
+        /** As {@link #fill}, pixel-major: copy {@code left} is the image transposed, the others its rows moved by whole pixels. */
+        void fillHWC(float[] src, int so, float[] dst) {
+            Transpose.toPixelMajor(src, so, channels, h, w, h * w, dst, pixel(left, top, 0), w, channels);
+            for (int kx = 0; kx < kw; kx++) {
+                int sx = kx - left, n = (w - Math.abs(sx)) * channels;
+                if (sx == 0 || n <= 0) continue;
+                for (int y = 0; y < h; y++) System.arraycopy(dst, pixel(left, top + y, Math.max(0, sx)), dst, pixel(kx, top + y, Math.max(0, -sx)), n);
+            }
+        }
+
         /** Copies the image {@code src[so ...]} (planes h*w apart) into {@code dst}, zeroing it first when {@code clear} (its zero rows are never written). */
         void fill(float[] src, int so, float[] dst, boolean clear) {
             if (clear) Arrays.fill(dst, 0, size(), 0f);
@@ -247,6 +262,17 @@ final class DirectConv {
         }
 
         /** AVX2 (forced only): 8x1t; on 8x8 rows it was neutral against the in-place table and 4x2t slower (C20). */
+        /**
+         * The copies of the input of a stride-1, same-size, ungrouped backward-weight that the dot kernels do not take: its
+         * segment tiles then sum over the rows' own positions, not the padded rows' (8x8: 64 of 80; C21).
+         */
+        static Shifted forWeights(Geometry g) {
+            Conv2dParams p = g.p();
+            boolean fits = g.groups() == 1 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1 && g.ho() == g.h()
+                    && g.wo() == g.w() && !WeightPlan.dotApplies(g) && !System.getProperty("kr.conv.shifted", "auto").equals("false");
+            return fits ? new Shifted(g.c(), g.h(), g.w(), p.padH(), p.padW(), g.kw()) : null;
+        }
+
         static Kernels.Tile tile() {
             return Kernels.WIDE ? Kernels.T8x2T : Kernels.T8x1T;
         }
@@ -757,6 +783,13 @@ final class DirectConv {
             }
             return new Segments(count, len, base, merged);
         }
+
+        /** One segment per (ky, kx) over the channels of copy kx, from row ky (Shifted.fillHWC). */
+        static Segments of(Geometry g, Shifted sh) {
+            int[] base = new int[g.kh() * g.kw()];
+            for (int s = 0; s < base.length; s++) base[s] = sh.pixel(s % g.kw(), s / g.kw(), 0);
+            return new Segments(base.length, g.c(), base, false);
+        }
     }
 
     /**
@@ -766,26 +799,27 @@ final class DirectConv {
      * gradient, vectors run over j), 7 loads per 12 multiply-adds instead of 17 per 16.
      * {@code coP} is the row stride of the transposed gradient, {@code lenP} the padded segment length.
      */
-    record WeightPlan(Layout in, Kernels.Tile tile, boolean coRows, Segments sg, int coP, int lenP, int dotRows) {
-        WeightPlan(Layout in, Kernels.Tile tile, boolean coRows, Segments sg, int coP, int lenP) {
-            this(in, tile, coRows, sg, coP, lenP, 0);
+    record WeightPlan(Layout in, Kernels.Tile tile, boolean coRows, Segments sg, int coP, int lenP, int dotRows, Shifted shifted) {
+        WeightPlan(Layout in, Kernels.Tile tile, boolean coRows, Segments sg, int coP, int lenP, Shifted shifted) {
+            this(in, tile, coRows, sg, coP, lenP, 0, shifted);
         }
 
         static WeightPlan of(Geometry g) {
             Layout in = inputLayout(g);
-            if (dotApplies(g)) return new WeightPlan(in, null, false, null, 0, 0, dotTileRows());
-            Segments sg = Segments.of(g, in);
+            if (dotApplies(g)) return new WeightPlan(in, null, false, null, 0, 0, dotTileRows(), null);
+            Shifted sh = Shifted.forWeights(g);
+            Segments sg = sh != null ? Segments.of(g, sh) : Segments.of(g, in);
             int cog = g.cog();
             if (Kernels.WIDE && cog <= Kernels.VL) {
                 Kernels.Tile t = Kernels.T4x3;
-                return new WeightPlan(in, t, true, sg, roundUp(cog, t.rows()), roundUp(sg.length(), t.cols()));
+                return new WeightPlan(in, t, true, sg, roundUp(cog, t.rows()), roundUp(sg.length(), t.cols()), sh);
             }
             Kernels.Tile t;
             if (Kernels.WIDE) t = cog <= 2 * Kernels.VL ? Kernels.T8x2 : Kernels.T4x4;
             // AVX2: 4x2 over two or more vectors of channels. 3x4 needs 17 registers of 16 and 5x2 has 13 live:
             // JDK 17's C2 spilled an accumulator of either in some JVMs and ran 5-8x slower (engine/NOTES.md, C8)
             else t = cog <= Kernels.VL ? Kernels.T8x1 : Kernels.T4x2;
-            return new WeightPlan(in, t, false, sg, roundUp(cog, t.cols()), roundUp(sg.length(), t.rows()));
+            return new WeightPlan(in, t, false, sg, roundUp(cog, t.cols()), roundUp(sg.length(), t.rows()), sh);
         }
 
         /**
@@ -836,22 +870,31 @@ final class DirectConv {
         Kernels.Tile t = plan.tile();
         Layout in = plan.in();
         Segments sg = plan.sg();
-        int cog = g.cog(), coP = plan.coP(), lenP = plan.lenP(), c = g.c(), q = g.ho() * in.wh();
-        int used = in.size(0), slack = (in.wh() + 1) * c + lenP + t.cols();
+        Shifted sh = plan.shifted();
+        // positions per row: the padded row's, or with shifted copies the row's own pixels
+        int wq = sh != null ? g.wo() : in.wh();
+        int cog = g.cog(), coP = plan.coP(), lenP = plan.lenP(), c = g.c(), q = g.ho() * wq;
+        int used = sh != null ? sh.size() : in.size(0), slack = (in.wh() + 1) * c + lenP + t.cols();
         Scratch s = SCRATCH.get();
-        boolean clear = s.padFor(List.of(in, "HWC", slack), in.size(slack));
-        boolean clearDyt = s.dytFor(List.of(in.wh(), g.ho(), g.wo(), cog, coP), q * coP);
+        boolean clear = s.padFor(List.of(sh != null ? sh : in, "HWC", slack), used + slack);
+        boolean clearDyt = s.dytFor(List.of(wq, g.ho(), g.wo(), cog, coP), q * coP);
         float[] pad = s.pad, dyt = s.dyt;
+        // blocks of positions small enough that their slices of both operands stay in L1 across all tiles; with shifted
+        // copies the padded layout's blocks of whole rows, so that each block sums the same products (same bits, C21)
+        int qPadded = g.ho() * in.wh(), kqMax = Math.max(16, 4096 / Math.max(coP, c)), kq = ceilDiv(qPadded, ceilDiv(qPadded, kqMax));
+        if (sh != null) kq = Math.max(1, kq / in.wh()) * wq;
         for (int b = lo; b < hi; b++, clear = false) {
-            in.fillHWC(x, xOff + b * c * g.inPlane(), pad, used + slack, clear);
+            if (sh == null) in.fillHWC(x, xOff + b * c * g.inPlane(), pad, used + slack, clear);
+            else {
+                if (clear) Arrays.fill(pad, 0, used + slack, 0f);
+                sh.fillHWC(x, xOff + b * c * g.inPlane(), pad);
+            }
             for (int gi = 0; gi < g.groups(); gi++) {
                 // output gradient transposed to [q][co], zero on the dropped positions ox >= wo
                 if (clearDyt) Arrays.fill(dyt, 0, q * coP, 0f);
                 clearDyt = false;
-                Transpose.toPixelMajor(gy, gyOff + (b * g.co() + gi * cog) * g.outPlane(), cog, g.ho(), g.wo(), g.outPlane(), dyt, 0, in.wh(), coP);
+                Transpose.toPixelMajor(gy, gyOff + (b * g.co() + gi * cog) * g.outPlane(), cog, g.ho(), g.wo(), g.outPlane(), dyt, 0, wq, coP);
                 int groupBase = sg.mergedKx() ? 0 : gi * g.cg();
-                // blocks of positions small enough that their slices of both operands stay in L1 across all tiles
-                int kqMax = Math.max(16, 4096 / Math.max(coP, c)), kq = ceilDiv(q, ceilDiv(q, kqMax));
                 for (int q0 = 0; q0 < q; q0 += kq) {
                     int kc = Math.min(kq, q - q0);
                     for (int sI = 0; sI < sg.count(); sI++) {
