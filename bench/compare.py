@@ -64,6 +64,7 @@ import argparse
 import ctypes
 import json
 import os
+import shlex
 import re
 import shutil
 import statistics
@@ -294,6 +295,7 @@ class Probe:
             cmd.append("-XX:UseAVX=2")
         if jit_log:
             cmd.append(f"-Xlog:jit+compilation=debug:file={jit_log}:uptime")
+        cmd += shlex.split(os.environ.get("KR_JAVA_OPTS", ""))  # A/B of kr settings, e.g. -Dkr.gemm.tile=8x2 (kr train gets them too)
         cmd += [f"-Dkr.threads={threads}", "-cp", JAR, "kr.bench.Probe"]
         self.cmd = cmd
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -54,7 +54,7 @@ public record EngineConfig(int threads, String cpuBackend, boolean anomaly, Stri
 
     /** Built-in defaults: all cores, best CPU backend, no anomaly checks, automatic kernel choices, TF32 off. */
     public static EngineConfig defaults() {
-        return new EngineConfig(Runtime.getRuntime().availableProcessors(), null, false, "auto", null, 256, 16, 64, 0, false, "auto", true, true, false, 0);
+        return new EngineConfig(Runtime.getRuntime().availableProcessors(), null, false, "auto", null, 1024, 16, 64, 0, false, "auto", true, true, false, 0);
     }
 
     /** The defaults overridden by {@code -Dkr.*} system properties and {@code KR_THREADS} / {@code KR_BACKEND}. */

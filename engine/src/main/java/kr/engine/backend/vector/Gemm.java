@@ -20,17 +20,18 @@ public final class Gemm {
     static final int VL = Kernels.VL;
     private static final kr.engine.EngineConfig CFG = kr.engine.backend.Backends.config();
     /**
-     * The micro-kernel tile (rows x vectors). AVX-512: 5x3 (15 accumulators; 8x2 and 4x4 measure the
-     * same, tiles with 24 spill on JDK 17). AVX2 (16 registers): 5x2, which C2 compiles without spills in
-     * every JVM we measured; 6x2 spilled in most (engine/NOTES.md). Override with -Dkr.gemm.tile=RxV.
-     * The GEMM settings are read once, from the engine configuration installed when this class loads.
+     * The micro-kernel tile (rows x vectors). AVX-512: 8x2 (16 accumulators; tiles with 24 spill on JDK 17), which
+     * divides power-of-two sizes where 5x3's 48 columns left a sixth of sgemm 256 as padding (engine/NOTES.md G6).
+     * AVX2 (16 registers): 5x2, which C2 compiles without spills in every JVM we measured; 6x2 spilled in most
+     * (G5). Override with -Dkr.gemm.tile=RxV. The GEMM settings are read once, from the engine configuration
+     * installed when this class loads.
      */
-    static final Kernels.Tile TILE = Kernels.byName(CFG.gemmTile() != null ? CFG.gemmTile() : Kernels.WIDE ? "5x3" : "5x2");
+    static final Kernels.Tile TILE = Kernels.byName(CFG.gemmTile() != null ? CFG.gemmTile() : Kernels.WIDE ? "8x2" : "5x2");
     /** Rows of A per micro-panel. */
     public static final int MR = TILE.rows();
     /** Columns of B per micro-panel. */
     public static final int NR = TILE.cols();
-    /** Depth of a packed block. */
+    /** Depth of a packed block: 1024, so C is read and written once per 1024 multiply-adds of each element (G6). */
     static final int KC = CFG.gemmKc();
     /** Rows of A packed at a time. */
     static final int MC = CFG.gemmMc() * MR;
