@@ -962,10 +962,15 @@ final class DirectConv {
         float[] pad = s.pad, dyt = s.dyt;
         for (int b0 = lo; b0 < hi; b0 += nb) {
             int m = Math.min(nb, hi - b0), rows = m * (ho + 1) - 1;
+            boolean vectorRows = w % vl == 0;
             for (int b = 0; b < m; b++) {
                 for (int ci = 0; ci < c; ci++)
-                    for (int y = 0; y < h; y++)
-                        System.arraycopy(x, xOff + ((b0 + b) * c + ci) * inPlane + y * w, pad, ci * chan + (b * (ho + 1) + 1 + y) * wp + left, w);
+                    for (int y = 0; y < h; y++) {
+                        int from = xOff + ((b0 + b) * c + ci) * inPlane + y * w, to = ci * chan + (b * (ho + 1) + 1 + y) * wp + left;
+                        // rows of whole vectors by vector moves, not an arraycopy stub call per row (as fillCHW, C15)
+                        if (vectorRows) copyRow(x, from, pad, to, w);
+                        else System.arraycopy(x, from, pad, to, w);
+                    }
                 for (int o = 0; o < co; o++) System.arraycopy(gy, gyOff + ((b0 + b) * co + o) * outPlane, dyt, (o * gRows + b * (ho + 1)) * wo, outPlane);
             }
             for (int o = 0; o < co; o += rMax) {
