@@ -218,8 +218,9 @@ final class DirectConv {
         void fill(float[] src, int so, float[] dst, boolean clear) {
             if (clear) Arrays.fill(dst, 0, size(), 0f);
             int vl = Kernels.VL, plane = h * w;
+            // the column of each lane (whole rows per vector: vl % w == 0); a vector argument instead measured no faster
             float[] lane = new float[vl];
-            for (int l = 0; l < vl; l++) lane[l] = l % w; // the column of lane l: whole rows per vector (vl % w == 0)
+            for (int l = 0; l < vl; l++) lane[l] = l % w;
             FloatVector zero = FloatVector.zero(Kernels.S), col = FloatVector.fromArray(Kernels.S, lane, 0);
             for (int kx = 0; kx < kw; kx++) {
                 int sx = kx - left;
@@ -261,7 +262,6 @@ final class DirectConv {
             return new Shifted(channels, h, w, p.padH(), p.padW(), g.kw());
         }
 
-        /** AVX2 (forced only): 8x1t; on 8x8 rows it was neutral against the in-place table and 4x2t slower (C20). */
         /**
          * The copies of the input of a stride-1, same-size, ungrouped backward-weight that the dot kernels do not take: its
          * segment tiles then sum over the rows' own positions, not the padded rows' (8x8: 64 of 80; C21).
@@ -273,6 +273,7 @@ final class DirectConv {
             return fits ? new Shifted(g.c(), g.h(), g.w(), p.padH(), p.padW(), g.kw()) : null;
         }
 
+        /** AVX2 (forced only): 8x1t; on 8x8 rows it was neutral against the in-place table and 4x2t slower (C20). */
         static Kernels.Tile tile() {
             return Kernels.WIDE ? Kernels.T8x2T : Kernels.T8x1T;
         }
