@@ -204,8 +204,12 @@ final class DirectConv {
             return ((kx * rowsP() + u) * w + x) * channels;
         }
 
-        /** As {@link #fill}, pixel-major: copy {@code left} is the image transposed, the others its rows moved by whole pixels. */
-        void fillHWC(float[] src, int so, float[] dst) {
+        /**
+         * As {@link #fill}, pixel-major (zeroing {@code dst[0, used)} first when {@code clear}, as Layout.fillHWC): copy
+         * {@code left} is the image transposed, the others its rows moved by whole pixels.
+         */
+        void fillHWC(float[] src, int so, float[] dst, int used, boolean clear) {
+            if (clear) Arrays.fill(dst, 0, used, 0f);
             Transpose.toPixelMajor(src, so, channels, h, w, h * w, dst, pixel(left, top, 0), w, channels);
             for (int kx = 0; kx < kw; kx++) {
                 int sx = kx - left, n = (w - Math.abs(sx)) * channels;
@@ -253,8 +257,7 @@ final class DirectConv {
         static Shifted of(Geometry g, int channels, int h, int w, int rows) {
             Conv2dParams p = g.p();
             int vl = Kernels.VL;
-            boolean fits = g.groups() == 1 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1 && g.ho() == g.h()
-                    && g.wo() == g.w() && g.w() < vl && vl % g.w() == 0 && g.h() * g.w() % tile().cols() == 0 && rows % tile().rows() == 0
+            boolean fits = sameSize(g) && g.w() < vl && vl % g.w() == 0 && g.h() * g.w() % tile().cols() == 0 && rows % tile().rows() == 0
                     && ConvKernels.path() != ConvKernels.Path.POSITIONS;
             if (!fits) return null;
             String v = System.getProperty("kr.conv.shifted", "auto");
@@ -268,9 +271,14 @@ final class DirectConv {
          */
         static Shifted forWeights(Geometry g) {
             Conv2dParams p = g.p();
-            boolean fits = g.groups() == 1 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1 && g.ho() == g.h()
-                    && g.wo() == g.w() && !WeightPlan.dotApplies(g) && !System.getProperty("kr.conv.shifted", "auto").equals("false");
+            boolean fits = sameSize(g) && !WeightPlan.dotApplies(g) && !System.getProperty("kr.conv.shifted", "auto").equals("false");
             return fits ? new Shifted(g.c(), g.h(), g.w(), p.padH(), p.padW(), g.kw()) : null;
+        }
+
+        /** Ungrouped, stride 1, undilated, output the input's size: what every use of the copies assumes. */
+        private static boolean sameSize(Geometry g) {
+            Conv2dParams p = g.p();
+            return g.groups() == 1 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1 && g.ho() == g.h() && g.wo() == g.w();
         }
 
         /** AVX2 (forced only): 8x1t; on 8x8 rows it was neutral against the in-place table and 4x2t slower (C20). */
@@ -608,10 +616,10 @@ final class DirectConv {
             Conv2dParams p = g.p();
             int kd = g.kdim(), cog = g.cog();
             Layout in = inputLayout(g);
-            int[] koff = forwardOffsets(g, in);
             WeightAt wt = (gi, o, k) -> w[wOff + (gi * cog + o) * kd + k];
             Shifted sh = Shifted.of(g, g.c(), g.h(), g.w(), cog);
             if (sh != null) {
+                int[] koff = new int[kd];
                 int r = 0;
                 for (int ci = 0; ci < g.c(); ci++)
                     for (int ky = 0; ky < g.kh(); ky++)
@@ -619,6 +627,7 @@ final class DirectConv {
                 Kernels.Tile t = Shifted.tile();
                 return new Forward(in, new Pass(t, pack(1, cog, kd, t.rows(), wt), koff, cog, g.c(), 0, g.outPlane(), g.wo(), g.wo(), g.ho(), g.wo(), 1, 0, 1, 0), sh);
             }
+            int[] koff = forwardOffsets(g, in);
             // a stride-2 3x3 over the unsplit image: positions two floats apart, taps in runs of three (C11)
             Layout whole = new Layout(g.c(), g.h(), g.w(), p.padH(), p.padW(), 1, 1, g.h() + 2 * p.padH(), g.w() + 2 * p.padW());
             int[] wholeOff = p.strideW() == 2 && p.dilationW() == 1 && g.kw() == 3 ? forwardOffsets(g, whole) : null;
@@ -886,10 +895,7 @@ final class DirectConv {
         if (sh != null) kq = Math.max(1, kq / in.wh()) * wq;
         for (int b = lo; b < hi; b++, clear = false) {
             if (sh == null) in.fillHWC(x, xOff + b * c * g.inPlane(), pad, used + slack, clear);
-            else {
-                if (clear) Arrays.fill(pad, 0, used + slack, 0f);
-                sh.fillHWC(x, xOff + b * c * g.inPlane(), pad);
-            }
+            else sh.fillHWC(x, xOff + b * c * g.inPlane(), pad, used + slack, clear);
             for (int gi = 0; gi < g.groups(); gi++) {
                 // output gradient transposed to [q][co], zero on the dropped positions ox >= wo
                 if (clearDyt) Arrays.fill(dyt, 0, q * coP, 0f);
