@@ -72,18 +72,23 @@ def positions_kernel(R, V, G=1, step=1):
 DOT = [1, 2, 3, 4]
 
 
-def dot_kernel(R):
+def dot_kernel(R, stacked=False):
     """Backward-weight with vectors over positions: R output channels x the three kx of one (ci, ky)."""
     L = []
+    if stacked:
+        L.append(f"    /** {{@link #dot{R}x3}}'s code, called only on stacked one-vector rows: its own profile, so its own C2 compile (C22). */")
+        L.append(f"    static void dotStacked{R}x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {{")
+        return "\n".join(L + dot_kernel(R).split("\n")[6:])
     L.append(f"    /**")
     L.append(f"     * {R} gradient rows {{@code g[go + r*gs ...]}} times the image row shifted by kx = 0, 1, 2, summed over")
     L.append(f"     * {{@code rows}} rows of {{@code cols}} positions (whole vectors; g rows contiguous, x rows {{@code xs}} apart):")
     L.append(f"     * {{@code acc[ao + r*as + kx*VL ...] +=}} the lane partials.")
     L.append(f"     */")
     L.append(f"    static void dot{R}x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {{")
-    L.append("        FloatVector z = FloatVector.zero(S);")
+    # each accumulator starts from its own load of zeros, not one shared zero register (same bits: 0 + x = x): with
+    # the shared zero C2 drew a spilled accumulator in about 1 of 3 AVX2 JVMs (C22)
     for r in range(R):
-        L.append("        FloatVector " + ", ".join(f"c{r}_{k} = z" for k in range(3)) + ";")
+        L.append("        FloatVector " + ", ".join(f"c{r}_{k} = FloatVector.fromArray(S, ZEROS, {3 * r + k} * VL)" for k in range(3)) + ";")
     # one flat loop over the positions (g rows are contiguous; x skips xs - cols at each row end): C2 unrolled
     # the nested form's inner loop and spilled 258 vectors (12 FMAs in 2491 instructions, 5 GFLOP/s)
     L.append("        int xi = xo, col = 0, skip = xs - cols;")
@@ -175,6 +180,8 @@ final class Kernels {
     static final int VL = S.length();
     /** AVX-512 (and wider) machines have 32 vector registers, AVX2 16. */
     static final boolean WIDE = S.vectorBitSize() >= 512;
+    /** Zeros the dot kernels' accumulators start from, one vector each (distinct values for C2's register allocator, C22). */
+    private static final float[] ZEROS = new float[12 * VL];
 
     private Kernels() {}
 
@@ -254,15 +261,16 @@ def main(path=None):
     out.append("        }")
     out.append("    }")
     out.append("")
-    out.append("    /** {@code dot{R}x3} for R = rows (1 to " + str(max(DOT)) + "). */")
-    out.append("    static void dot(int r, int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {")
-    out.append("        switch (r) {")
-    for R in DOT:
-        out.append(f"            case {R} -> dot{R}x3(rows, cols, g, go, gs, x, xo, xs, acc, ao, as);")
-    out.append("            default -> throw new IllegalArgumentException(\"[conv2d] no dot kernel for \" + r + \" rows\");")
-    out.append("        }")
-    out.append("    }")
-    out.append("")
+    for prefix, doc in (("dot", ""), ("dotStacked", ": as {@link #dot} for the stacked images' one-vector rows")):
+        out.append("    /** {@code " + prefix + "{R}x3} for R = rows (1 to " + str(max(DOT)) + ")" + doc + ". */")
+        out.append(f"    static void {prefix}(int r, int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {{")
+        out.append("        switch (r) {")
+        for R in DOT:
+            out.append(f"            case {R} -> {prefix}{R}x3(rows, cols, g, go, gs, x, xo, xs, acc, ao, as);")
+        out.append("            default -> throw new IllegalArgumentException(\"[conv2d] no dot kernel for \" + r + \" rows\");")
+        out.append("        }")
+        out.append("    }")
+        out.append("")
     out.append("    // ------------------------------------------------------------------ one method per tile")
     out.append("")
     for t in tiles:
@@ -276,6 +284,9 @@ def main(path=None):
             out.append("")
     for R in DOT:
         out.append(dot_kernel(R))
+        out.append("")
+    for R in DOT:
+        out.append(dot_kernel(R, True))
         out.append("")
     out.append("}")
     if path is None:

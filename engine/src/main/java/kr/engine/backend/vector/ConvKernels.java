@@ -1,5 +1,6 @@
 package kr.engine.backend.vector;
 
+import java.util.Arrays;
 import kr.engine.backend.Conv2dParams;
 
 /**
@@ -250,6 +251,24 @@ public final class ConvKernels {
 
     // ------------------------------------------------------------------ backward weight
 
+    /**
+     * The weight gradient's per-chunk partials, kept by the calling thread across calls (the op runs on one caller at a
+     * time; each chunk's worker zeroes its own): allocated per call they were a fresh 1.2 MB array at AVX2's 64->64 each
+     * pass, wherever the young generation put it (C22).
+     */
+    private static final class Partials {
+        float[][] arrays = new float[0][];
+
+        float[][] take(int chunks, int size) {
+            if (arrays.length < chunks) arrays = Arrays.copyOf(arrays, chunks);
+            for (int c = 0; c < chunks; c++)
+                if (arrays[c] == null || arrays[c].length < size) arrays[c] = new float[size];
+            return arrays;
+        }
+    }
+
+    private static final ThreadLocal<Partials> PARTIALS = ThreadLocal.withInitial(Partials::new);
+
     /** {@code gw[co, cg, kh, kw]} = gradient of conv2d with respect to its weight; gw is fully overwritten. */
     public static void backwardWeight(float[] gy, int gyOff, float[] x, int xOff, float[] gw, Geometry g) {
         if (g.depthwise()) {
@@ -260,9 +279,9 @@ public final class ConvKernels {
         if (direct(g, images, false)) {
             DirectConv.WeightPlan plan = DirectConv.WeightPlan.of(g);
             int chunks = Parallel.chunks(g.n(), 1), size = plan.size(g);
-            float[][] partial = new float[chunks][];
+            float[][] partial = PARTIALS.get().take(chunks, size);
             Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> {
-                partial[chunk] = new float[size];
+                Arrays.fill(partial[chunk], 0, size, 0f);
                 DirectConv.backwardWeight(gy, gyOff, x, xOff, partial[chunk], g, lo, hi, plan);
             });
             for (int ch = 1; ch < chunks; ch++) // fixed summation order: deterministic for a given thread count

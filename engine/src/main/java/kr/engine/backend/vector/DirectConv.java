@@ -984,7 +984,7 @@ final class DirectConv {
                 int r = Math.min(rMax, co - o);
                 for (int ci = 0; ci < c; ci++)
                     for (int ky = 0; ky < kh; ky++)
-                        Kernels.dot(r, rows, wo, dyt, o * gRows * wo, gRows * wo, pad, ci * chan + ky * wp, wp, acc, (o * kd + (ci * kh + ky) * 3) * vl, kd * vl);
+                        Kernels.dotStacked(r, rows, wo, dyt, o * gRows * wo, gRows * wo, pad, ci * chan + ky * wp, wp, acc, (o * kd + (ci * kh + ky) * 3) * vl, kd * vl);
             }
         }
     }

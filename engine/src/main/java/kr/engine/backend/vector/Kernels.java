@@ -20,6 +20,8 @@ final class Kernels {
     static final int VL = S.length();
     /** AVX-512 (and wider) machines have 32 vector registers, AVX2 16. */
     static final boolean WIDE = S.vectorBitSize() >= 512;
+    /** Zeros the dot kernels' accumulators start from, one vector each (distinct values for C2's register allocator, C22). */
+    private static final float[] ZEROS = new float[12 * VL];
 
     private Kernels() {}
 
@@ -126,6 +128,17 @@ final class Kernels {
             case 2 -> dot2x3(rows, cols, g, go, gs, x, xo, xs, acc, ao, as);
             case 3 -> dot3x3(rows, cols, g, go, gs, x, xo, xs, acc, ao, as);
             case 4 -> dot4x3(rows, cols, g, go, gs, x, xo, xs, acc, ao, as);
+            default -> throw new IllegalArgumentException("[conv2d] no dot kernel for " + r + " rows");
+        }
+    }
+
+    /** {@code dotStacked{R}x3} for R = rows (1 to 4): as {@link #dot} for the stacked images' one-vector rows. */
+    static void dotStacked(int r, int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {
+        switch (r) {
+            case 1 -> dotStacked1x3(rows, cols, g, go, gs, x, xo, xs, acc, ao, as);
+            case 2 -> dotStacked2x3(rows, cols, g, go, gs, x, xo, xs, acc, ao, as);
+            case 3 -> dotStacked3x3(rows, cols, g, go, gs, x, xo, xs, acc, ao, as);
+            case 4 -> dotStacked4x3(rows, cols, g, go, gs, x, xo, xs, acc, ao, as);
             default -> throw new IllegalArgumentException("[conv2d] no dot kernel for " + r + " rows");
         }
     }
@@ -1997,8 +2010,7 @@ final class Kernels {
      * {@code acc[ao + r*as + kx*VL ...] +=} the lane partials.
      */
     static void dot1x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
         int xi = xo, col = 0, skip = xs - cols;
         for (int t = go, end = go + rows * cols; t < end; t += VL) {
             FloatVector g0 = FloatVector.fromArray(S, g, t);
@@ -2027,9 +2039,8 @@ final class Kernels {
      * {@code acc[ao + r*as + kx*VL ...] +=} the lane partials.
      */
     static void dot2x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
-        FloatVector c1_0 = z, c1_1 = z, c1_2 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 3 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 5 * VL);
         int xi = xo, col = 0, skip = xs - cols;
         for (int t = go, end = go + rows * cols; t < end; t += VL) {
             FloatVector g0 = FloatVector.fromArray(S, g, t);
@@ -2062,10 +2073,9 @@ final class Kernels {
      * {@code acc[ao + r*as + kx*VL ...] +=} the lane partials.
      */
     static void dot3x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
-        FloatVector c1_0 = z, c1_1 = z, c1_2 = z;
-        FloatVector c2_0 = z, c2_1 = z, c2_2 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 3 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 7 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 8 * VL);
         int xi = xo, col = 0, skip = xs - cols;
         for (int t = go, end = go + rows * cols; t < end; t += VL) {
             FloatVector g0 = FloatVector.fromArray(S, g, t);
@@ -2102,11 +2112,140 @@ final class Kernels {
      * {@code acc[ao + r*as + kx*VL ...] +=} the lane partials.
      */
     static void dot4x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
-        FloatVector c1_0 = z, c1_1 = z, c1_2 = z;
-        FloatVector c2_0 = z, c2_1 = z, c2_2 = z;
-        FloatVector c3_0 = z, c3_1 = z, c3_2 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 3 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 7 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 9 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 10 * VL), c3_2 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        int xi = xo, col = 0, skip = xs - cols;
+        for (int t = go, end = go + rows * cols; t < end; t += VL) {
+            FloatVector g0 = FloatVector.fromArray(S, g, t);
+            FloatVector g1 = FloatVector.fromArray(S, g, t + gs);
+            FloatVector g2 = FloatVector.fromArray(S, g, t + 2 * gs);
+            FloatVector g3 = FloatVector.fromArray(S, g, t + 3 * gs);
+            FloatVector v;
+            v = FloatVector.fromArray(S, x, xi);
+            c0_0 = g0.fma(v, c0_0); c1_0 = g1.fma(v, c1_0); c2_0 = g2.fma(v, c2_0); c3_0 = g3.fma(v, c3_0);
+            v = FloatVector.fromArray(S, x, xi + 1);
+            c0_1 = g0.fma(v, c0_1); c1_1 = g1.fma(v, c1_1); c2_1 = g2.fma(v, c2_1); c3_1 = g3.fma(v, c3_1);
+            v = FloatVector.fromArray(S, x, xi + 2);
+            c0_2 = g0.fma(v, c0_2); c1_2 = g1.fma(v, c1_2); c2_2 = g2.fma(v, c2_2); c3_2 = g3.fma(v, c3_2);
+            xi += VL;
+            col += VL;
+            if (col == cols) {
+                col = 0;
+                xi += skip;
+            }
+        }
+        c0_0.add(FloatVector.fromArray(S, acc, ao)).intoArray(acc, ao);
+        c0_1.add(FloatVector.fromArray(S, acc, ao + VL)).intoArray(acc, ao + VL);
+        c0_2.add(FloatVector.fromArray(S, acc, ao + 2 * VL)).intoArray(acc, ao + 2 * VL);
+        c1_0.add(FloatVector.fromArray(S, acc, ao + as)).intoArray(acc, ao + as);
+        c1_1.add(FloatVector.fromArray(S, acc, ao + as + VL)).intoArray(acc, ao + as + VL);
+        c1_2.add(FloatVector.fromArray(S, acc, ao + as + 2 * VL)).intoArray(acc, ao + as + 2 * VL);
+        c2_0.add(FloatVector.fromArray(S, acc, ao + 2 * as)).intoArray(acc, ao + 2 * as);
+        c2_1.add(FloatVector.fromArray(S, acc, ao + 2 * as + VL)).intoArray(acc, ao + 2 * as + VL);
+        c2_2.add(FloatVector.fromArray(S, acc, ao + 2 * as + 2 * VL)).intoArray(acc, ao + 2 * as + 2 * VL);
+        c3_0.add(FloatVector.fromArray(S, acc, ao + 3 * as)).intoArray(acc, ao + 3 * as);
+        c3_1.add(FloatVector.fromArray(S, acc, ao + 3 * as + VL)).intoArray(acc, ao + 3 * as + VL);
+        c3_2.add(FloatVector.fromArray(S, acc, ao + 3 * as + 2 * VL)).intoArray(acc, ao + 3 * as + 2 * VL);
+    }
+
+    /** {@link #dot1x3}'s code, called only on stacked one-vector rows: its own profile, so its own C2 compile (C22). */
+    static void dotStacked1x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        int xi = xo, col = 0, skip = xs - cols;
+        for (int t = go, end = go + rows * cols; t < end; t += VL) {
+            FloatVector g0 = FloatVector.fromArray(S, g, t);
+            FloatVector v;
+            v = FloatVector.fromArray(S, x, xi);
+            c0_0 = g0.fma(v, c0_0);
+            v = FloatVector.fromArray(S, x, xi + 1);
+            c0_1 = g0.fma(v, c0_1);
+            v = FloatVector.fromArray(S, x, xi + 2);
+            c0_2 = g0.fma(v, c0_2);
+            xi += VL;
+            col += VL;
+            if (col == cols) {
+                col = 0;
+                xi += skip;
+            }
+        }
+        c0_0.add(FloatVector.fromArray(S, acc, ao)).intoArray(acc, ao);
+        c0_1.add(FloatVector.fromArray(S, acc, ao + VL)).intoArray(acc, ao + VL);
+        c0_2.add(FloatVector.fromArray(S, acc, ao + 2 * VL)).intoArray(acc, ao + 2 * VL);
+    }
+
+    /** {@link #dot2x3}'s code, called only on stacked one-vector rows: its own profile, so its own C2 compile (C22). */
+    static void dotStacked2x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 3 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        int xi = xo, col = 0, skip = xs - cols;
+        for (int t = go, end = go + rows * cols; t < end; t += VL) {
+            FloatVector g0 = FloatVector.fromArray(S, g, t);
+            FloatVector g1 = FloatVector.fromArray(S, g, t + gs);
+            FloatVector v;
+            v = FloatVector.fromArray(S, x, xi);
+            c0_0 = g0.fma(v, c0_0); c1_0 = g1.fma(v, c1_0);
+            v = FloatVector.fromArray(S, x, xi + 1);
+            c0_1 = g0.fma(v, c0_1); c1_1 = g1.fma(v, c1_1);
+            v = FloatVector.fromArray(S, x, xi + 2);
+            c0_2 = g0.fma(v, c0_2); c1_2 = g1.fma(v, c1_2);
+            xi += VL;
+            col += VL;
+            if (col == cols) {
+                col = 0;
+                xi += skip;
+            }
+        }
+        c0_0.add(FloatVector.fromArray(S, acc, ao)).intoArray(acc, ao);
+        c0_1.add(FloatVector.fromArray(S, acc, ao + VL)).intoArray(acc, ao + VL);
+        c0_2.add(FloatVector.fromArray(S, acc, ao + 2 * VL)).intoArray(acc, ao + 2 * VL);
+        c1_0.add(FloatVector.fromArray(S, acc, ao + as)).intoArray(acc, ao + as);
+        c1_1.add(FloatVector.fromArray(S, acc, ao + as + VL)).intoArray(acc, ao + as + VL);
+        c1_2.add(FloatVector.fromArray(S, acc, ao + as + 2 * VL)).intoArray(acc, ao + as + 2 * VL);
+    }
+
+    /** {@link #dot3x3}'s code, called only on stacked one-vector rows: its own profile, so its own C2 compile (C22). */
+    static void dotStacked3x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 3 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 7 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        int xi = xo, col = 0, skip = xs - cols;
+        for (int t = go, end = go + rows * cols; t < end; t += VL) {
+            FloatVector g0 = FloatVector.fromArray(S, g, t);
+            FloatVector g1 = FloatVector.fromArray(S, g, t + gs);
+            FloatVector g2 = FloatVector.fromArray(S, g, t + 2 * gs);
+            FloatVector v;
+            v = FloatVector.fromArray(S, x, xi);
+            c0_0 = g0.fma(v, c0_0); c1_0 = g1.fma(v, c1_0); c2_0 = g2.fma(v, c2_0);
+            v = FloatVector.fromArray(S, x, xi + 1);
+            c0_1 = g0.fma(v, c0_1); c1_1 = g1.fma(v, c1_1); c2_1 = g2.fma(v, c2_1);
+            v = FloatVector.fromArray(S, x, xi + 2);
+            c0_2 = g0.fma(v, c0_2); c1_2 = g1.fma(v, c1_2); c2_2 = g2.fma(v, c2_2);
+            xi += VL;
+            col += VL;
+            if (col == cols) {
+                col = 0;
+                xi += skip;
+            }
+        }
+        c0_0.add(FloatVector.fromArray(S, acc, ao)).intoArray(acc, ao);
+        c0_1.add(FloatVector.fromArray(S, acc, ao + VL)).intoArray(acc, ao + VL);
+        c0_2.add(FloatVector.fromArray(S, acc, ao + 2 * VL)).intoArray(acc, ao + 2 * VL);
+        c1_0.add(FloatVector.fromArray(S, acc, ao + as)).intoArray(acc, ao + as);
+        c1_1.add(FloatVector.fromArray(S, acc, ao + as + VL)).intoArray(acc, ao + as + VL);
+        c1_2.add(FloatVector.fromArray(S, acc, ao + as + 2 * VL)).intoArray(acc, ao + as + 2 * VL);
+        c2_0.add(FloatVector.fromArray(S, acc, ao + 2 * as)).intoArray(acc, ao + 2 * as);
+        c2_1.add(FloatVector.fromArray(S, acc, ao + 2 * as + VL)).intoArray(acc, ao + 2 * as + VL);
+        c2_2.add(FloatVector.fromArray(S, acc, ao + 2 * as + 2 * VL)).intoArray(acc, ao + 2 * as + 2 * VL);
+    }
+
+    /** {@link #dot4x3}'s code, called only on stacked one-vector rows: its own profile, so its own C2 compile (C22). */
+    static void dotStacked4x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 3 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 7 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 9 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 10 * VL), c3_2 = FloatVector.fromArray(S, ZEROS, 11 * VL);
         int xi = xo, col = 0, skip = xs - cols;
         for (int t = go, end = go + rows * cols; t < end; t += VL) {
             FloatVector g0 = FloatVector.fromArray(S, g, t);
