@@ -32,9 +32,7 @@ def positions_kernel(R, V, G=1, step=1):
     else:
         L.append(f"    /** As {{@code kernel{R}x{V}p}} over {G}-tap runs: tap j of run g broadcasts {{@code a[ao + goff[g] + j + {'' if step == 1 else f'{step} * '}i]}}, B row {G}g + j. */")
         L.append(f"    static void {name}(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {{")
-    L.append("        FloatVector z = FloatVector.zero(S);")
-    for r in range(R):
-        L.append("        FloatVector " + ", ".join(f"c{r}_{v} = z" for v in range(V)) + ";")
+    L.extend(zero_accumulators(R, V))
     if G == 1:
         L.append("        for (int p = 0; p < kc; p++) {")
         L.append("            int bi = bo + p * bs, ai = ao + koff[p];")
@@ -69,6 +67,13 @@ def positions_kernel(R, V, G=1, step=1):
     return "\n".join(L)
 
 
+def zero_accumulators(R, V):
+    """Declares accumulators c{r}_{v}, each from its own load of zeros rather than one shared zero register (same bits:
+    0 + x = x). With the shared zero C2 drew a spilled accumulator in about 1 AVX2 JVM of 3 (C22)."""
+    return ["        FloatVector " + ", ".join(f"c{r}_{v} = FloatVector.fromArray(S, ZEROS, {V * r + v} * VL)" for v in range(V)) + ";"
+            for r in range(R)]
+
+
 DOT = [1, 2, 3, 4]
 
 
@@ -85,10 +90,7 @@ def dot_kernel(R, stacked=False):
     L.append(f"     * {{@code acc[ao + r*as + kx*VL ...] +=}} the lane partials.")
     L.append(f"     */")
     L.append(f"    static void dot{R}x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {{")
-    # each accumulator starts from its own load of zeros, not one shared zero register (same bits: 0 + x = x): with
-    # the shared zero C2 drew a spilled accumulator in about 1 of 3 AVX2 JVMs (C22)
-    for r in range(R):
-        L.append("        FloatVector " + ", ".join(f"c{r}_{k} = FloatVector.fromArray(S, ZEROS, {3 * r + k} * VL)" for k in range(3)) + ";")
+    L.extend(zero_accumulators(R, 3))
     # one flat loop over the positions (g rows are contiguous; x skips xs - cols at each row end): C2 unrolled
     # the nested form's inner loop and spilled 258 vectors (12 FMAs in 2491 instructions, 5 GFLOP/s)
     L.append("        int xi = xo, col = 0, skip = xs - cols;")
@@ -124,9 +126,7 @@ def kernel(R, V, table):
     else:
         L.append(f"    /** {R} x {V} vectors: A row p broadcast from {{@code a[ao + p*as + i]}}, B row p at {{@code b[bo + p*bs]}}. */")
         L.append(f"    static void {name}(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {{")
-    L.append("        FloatVector z = FloatVector.zero(S);")
-    for r in range(R):
-        L.append("        FloatVector " + ", ".join(f"c{r}_{v} = z" for v in range(V)) + ";")
+    L.extend(zero_accumulators(R, V))
     L.append("        for (int p = 0; p < kc; p++) {")
     if table:
         L.append(f"            int bi = bo + koff[p], ai = ao + p * as;")
@@ -180,8 +180,8 @@ final class Kernels {
     static final int VL = S.length();
     /** AVX-512 (and wider) machines have 32 vector registers, AVX2 16. */
     static final boolean WIDE = S.vectorBitSize() >= 512;
-    /** Zeros the dot kernels' accumulators start from, one vector each (distinct values for C2's register allocator, C22). */
-    private static final float[] ZEROS = new float[12 * VL];
+    /** Zeros the accumulators start from, one vector each (distinct values for C2's register allocator, C22). */
+    private static final float[] ZEROS = new float[ZEROS_VECTORS * VL];
 
     private Kernels() {}
 
@@ -205,7 +205,8 @@ def name(t):
 
 def main(path=None):
     tiles = STRIDED + TABLE + POSITIONS
-    out = [HEADER]
+    accumulators = max([3 * max(DOT)] + [int(t.rstrip("tp").split("x")[0]) * int(t.rstrip("tp").split("x")[1]) for t in tiles])
+    out = [HEADER.replace("ZEROS_VECTORS * VL", f"{accumulators} * VL")]
     for i, t in enumerate(tiles):
         r, v = t.rstrip("tp").split("x")
         out.append(f"    static final Tile {name(t)} = new Tile({i}, {r}, {v}, {'true' if t.endswith('t') else 'false'}, {'true' if t.endswith('p') else 'false'});")

@@ -20,8 +20,8 @@ final class Kernels {
     static final int VL = S.length();
     /** AVX-512 (and wider) machines have 32 vector registers, AVX2 16. */
     static final boolean WIDE = S.vectorBitSize() >= 512;
-    /** Zeros the dot kernels' accumulators start from, one vector each (distinct values for C2's register allocator, C22). */
-    private static final float[] ZEROS = new float[12 * VL];
+    /** Zeros the accumulators start from, one vector each (distinct values for C2's register allocator, C22). */
+    private static final float[] ZEROS = new float[16 * VL];
 
     private Kernels() {}
 
@@ -147,12 +147,11 @@ final class Kernels {
 
     /** 5 x 3 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel5x3(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
-        FloatVector c1_0 = z, c1_1 = z, c1_2 = z;
-        FloatVector c2_0 = z, c2_1 = z, c2_2 = z;
-        FloatVector c3_0 = z, c3_1 = z, c3_2 = z;
-        FloatVector c4_0 = z, c4_1 = z, c4_2 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 3 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 7 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 9 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 10 * VL), c3_2 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 13 * VL), c4_2 = FloatVector.fromArray(S, ZEROS, 14 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -208,13 +207,12 @@ final class Kernels {
 
     /** 6 x 2 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel6x2(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
-        FloatVector c4_0 = z, c4_1 = z;
-        FloatVector c5_0 = z, c5_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -265,15 +263,14 @@ final class Kernels {
 
     /** 8 x 2 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel8x2(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
-        FloatVector c4_0 = z, c4_1 = z;
-        FloatVector c5_0 = z, c5_1 = z;
-        FloatVector c6_0 = z, c6_1 = z;
-        FloatVector c7_0 = z, c7_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c6_1 = FloatVector.fromArray(S, ZEROS, 13 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 14 * VL), c7_1 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -336,11 +333,10 @@ final class Kernels {
 
     /** 4 x 4 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel4x4(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z, c0_2 = z, c0_3 = z;
-        FloatVector c1_0 = z, c1_1 = z, c1_2 = z, c1_3 = z;
-        FloatVector c2_0 = z, c2_1 = z, c2_2 = z, c2_3 = z;
-        FloatVector c3_0 = z, c3_1 = z, c3_2 = z, c3_3 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL), c0_3 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 5 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 6 * VL), c1_3 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 9 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 10 * VL), c2_3 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 13 * VL), c3_2 = FloatVector.fromArray(S, ZEROS, 14 * VL), c3_3 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -397,15 +393,14 @@ final class Kernels {
 
     /** 8 x 1 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel8x1(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z;
-        FloatVector c1_0 = z;
-        FloatVector c2_0 = z;
-        FloatVector c3_0 = z;
-        FloatVector c4_0 = z;
-        FloatVector c5_0 = z;
-        FloatVector c6_0 = z;
-        FloatVector c7_0 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -451,11 +446,10 @@ final class Kernels {
 
     /** 4 x 2 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel4x2(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -494,10 +488,9 @@ final class Kernels {
 
     /** 3 x 4 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel3x4(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z, c0_2 = z, c0_3 = z;
-        FloatVector c1_0 = z, c1_1 = z, c1_2 = z, c1_3 = z;
-        FloatVector c2_0 = z, c2_1 = z, c2_2 = z, c2_3 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL), c0_3 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 5 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 6 * VL), c1_3 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 9 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 10 * VL), c2_3 = FloatVector.fromArray(S, ZEROS, 11 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -544,11 +537,10 @@ final class Kernels {
 
     /** 4 x 3 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel4x3(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z, c0_2 = z;
-        FloatVector c1_0 = z, c1_1 = z, c1_2 = z;
-        FloatVector c2_0 = z, c2_1 = z, c2_2 = z;
-        FloatVector c3_0 = z, c3_1 = z, c3_2 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 3 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 7 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 9 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 10 * VL), c3_2 = FloatVector.fromArray(S, ZEROS, 11 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -596,12 +588,11 @@ final class Kernels {
 
     /** 5 x 2 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel5x2(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
-        FloatVector c4_0 = z, c4_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -646,15 +637,14 @@ final class Kernels {
 
     /** 8 x 2 vectors, B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
     static void kernel8x2t(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
-        FloatVector c4_0 = z, c4_1 = z;
-        FloatVector c5_0 = z, c5_1 = z;
-        FloatVector c6_0 = z, c6_1 = z;
-        FloatVector c7_0 = z, c7_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c6_1 = FloatVector.fromArray(S, ZEROS, 13 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 14 * VL), c7_1 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + koff[p], ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -716,11 +706,10 @@ final class Kernels {
 
     /** 4 x 2 vectors, B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
     static void kernel4x2t(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + koff[p], ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -758,23 +747,22 @@ final class Kernels {
 
     /** 16 x 1 vectors, B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
     static void kernel16x1t(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z;
-        FloatVector c1_0 = z;
-        FloatVector c2_0 = z;
-        FloatVector c3_0 = z;
-        FloatVector c4_0 = z;
-        FloatVector c5_0 = z;
-        FloatVector c6_0 = z;
-        FloatVector c7_0 = z;
-        FloatVector c8_0 = z;
-        FloatVector c9_0 = z;
-        FloatVector c10_0 = z;
-        FloatVector c11_0 = z;
-        FloatVector c12_0 = z;
-        FloatVector c13_0 = z;
-        FloatVector c14_0 = z;
-        FloatVector c15_0 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c8_0 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        FloatVector c9_0 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c10_0 = FloatVector.fromArray(S, ZEROS, 10 * VL);
+        FloatVector c11_0 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c12_0 = FloatVector.fromArray(S, ZEROS, 12 * VL);
+        FloatVector c13_0 = FloatVector.fromArray(S, ZEROS, 13 * VL);
+        FloatVector c14_0 = FloatVector.fromArray(S, ZEROS, 14 * VL);
+        FloatVector c15_0 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + koff[p], ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -851,15 +839,14 @@ final class Kernels {
 
     /** 8 x 1 vectors, B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
     static void kernel8x1t(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z;
-        FloatVector c1_0 = z;
-        FloatVector c2_0 = z;
-        FloatVector c3_0 = z;
-        FloatVector c4_0 = z;
-        FloatVector c5_0 = z;
-        FloatVector c6_0 = z;
-        FloatVector c7_0 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + koff[p], ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -904,15 +891,14 @@ final class Kernels {
 
     /** 8 consecutive positions x 2 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel8x2p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
-        FloatVector c4_0 = z, c4_1 = z;
-        FloatVector c5_0 = z, c5_1 = z;
-        FloatVector c6_0 = z, c6_1 = z;
-        FloatVector c7_0 = z, c7_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c6_1 = FloatVector.fromArray(S, ZEROS, 13 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 14 * VL), c7_1 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + koff[p];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -974,15 +960,14 @@ final class Kernels {
 
     /** As {@code kernel8x2p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + i]}, B row 3g + j. */
     static void kernel8x2p3(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
-        FloatVector c4_0 = z, c4_1 = z;
-        FloatVector c5_0 = z, c5_1 = z;
-        FloatVector c6_0 = z, c6_1 = z;
-        FloatVector c7_0 = z, c7_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c6_1 = FloatVector.fromArray(S, ZEROS, 13 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 14 * VL), c7_1 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1082,15 +1067,14 @@ final class Kernels {
 
     /** As {@code kernel8x2p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + 2 * i]}, B row 3g + j. */
     static void kernel8x2p3s2(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
-        FloatVector c4_0 = z, c4_1 = z;
-        FloatVector c5_0 = z, c5_1 = z;
-        FloatVector c6_0 = z, c6_1 = z;
-        FloatVector c7_0 = z, c7_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c6_1 = FloatVector.fromArray(S, ZEROS, 13 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 14 * VL), c7_1 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1190,23 +1174,22 @@ final class Kernels {
 
     /** 16 consecutive positions x 1 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel16x1p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z;
-        FloatVector c1_0 = z;
-        FloatVector c2_0 = z;
-        FloatVector c3_0 = z;
-        FloatVector c4_0 = z;
-        FloatVector c5_0 = z;
-        FloatVector c6_0 = z;
-        FloatVector c7_0 = z;
-        FloatVector c8_0 = z;
-        FloatVector c9_0 = z;
-        FloatVector c10_0 = z;
-        FloatVector c11_0 = z;
-        FloatVector c12_0 = z;
-        FloatVector c13_0 = z;
-        FloatVector c14_0 = z;
-        FloatVector c15_0 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c8_0 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        FloatVector c9_0 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c10_0 = FloatVector.fromArray(S, ZEROS, 10 * VL);
+        FloatVector c11_0 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c12_0 = FloatVector.fromArray(S, ZEROS, 12 * VL);
+        FloatVector c13_0 = FloatVector.fromArray(S, ZEROS, 13 * VL);
+        FloatVector c14_0 = FloatVector.fromArray(S, ZEROS, 14 * VL);
+        FloatVector c15_0 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + koff[p];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1283,23 +1266,22 @@ final class Kernels {
 
     /** As {@code kernel16x1p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + i]}, B row 3g + j. */
     static void kernel16x1p3(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z;
-        FloatVector c1_0 = z;
-        FloatVector c2_0 = z;
-        FloatVector c3_0 = z;
-        FloatVector c4_0 = z;
-        FloatVector c5_0 = z;
-        FloatVector c6_0 = z;
-        FloatVector c7_0 = z;
-        FloatVector c8_0 = z;
-        FloatVector c9_0 = z;
-        FloatVector c10_0 = z;
-        FloatVector c11_0 = z;
-        FloatVector c12_0 = z;
-        FloatVector c13_0 = z;
-        FloatVector c14_0 = z;
-        FloatVector c15_0 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c8_0 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        FloatVector c9_0 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c10_0 = FloatVector.fromArray(S, ZEROS, 10 * VL);
+        FloatVector c11_0 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c12_0 = FloatVector.fromArray(S, ZEROS, 12 * VL);
+        FloatVector c13_0 = FloatVector.fromArray(S, ZEROS, 13 * VL);
+        FloatVector c14_0 = FloatVector.fromArray(S, ZEROS, 14 * VL);
+        FloatVector c15_0 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1444,23 +1426,22 @@ final class Kernels {
 
     /** As {@code kernel16x1p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + 2 * i]}, B row 3g + j. */
     static void kernel16x1p3s2(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z;
-        FloatVector c1_0 = z;
-        FloatVector c2_0 = z;
-        FloatVector c3_0 = z;
-        FloatVector c4_0 = z;
-        FloatVector c5_0 = z;
-        FloatVector c6_0 = z;
-        FloatVector c7_0 = z;
-        FloatVector c8_0 = z;
-        FloatVector c9_0 = z;
-        FloatVector c10_0 = z;
-        FloatVector c11_0 = z;
-        FloatVector c12_0 = z;
-        FloatVector c13_0 = z;
-        FloatVector c14_0 = z;
-        FloatVector c15_0 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c8_0 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        FloatVector c9_0 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c10_0 = FloatVector.fromArray(S, ZEROS, 10 * VL);
+        FloatVector c11_0 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c12_0 = FloatVector.fromArray(S, ZEROS, 12 * VL);
+        FloatVector c13_0 = FloatVector.fromArray(S, ZEROS, 13 * VL);
+        FloatVector c14_0 = FloatVector.fromArray(S, ZEROS, 14 * VL);
+        FloatVector c15_0 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1605,15 +1586,14 @@ final class Kernels {
 
     /** 8 consecutive positions x 1 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel8x1p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z;
-        FloatVector c1_0 = z;
-        FloatVector c2_0 = z;
-        FloatVector c3_0 = z;
-        FloatVector c4_0 = z;
-        FloatVector c5_0 = z;
-        FloatVector c6_0 = z;
-        FloatVector c7_0 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + koff[p];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1658,15 +1638,14 @@ final class Kernels {
 
     /** As {@code kernel8x1p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + i]}, B row 3g + j. */
     static void kernel8x1p3(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z;
-        FloatVector c1_0 = z;
-        FloatVector c2_0 = z;
-        FloatVector c3_0 = z;
-        FloatVector c4_0 = z;
-        FloatVector c5_0 = z;
-        FloatVector c6_0 = z;
-        FloatVector c7_0 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1747,15 +1726,14 @@ final class Kernels {
 
     /** As {@code kernel8x1p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + 2 * i]}, B row 3g + j. */
     static void kernel8x1p3s2(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z;
-        FloatVector c1_0 = z;
-        FloatVector c2_0 = z;
-        FloatVector c3_0 = z;
-        FloatVector c4_0 = z;
-        FloatVector c5_0 = z;
-        FloatVector c6_0 = z;
-        FloatVector c7_0 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1836,11 +1814,10 @@ final class Kernels {
 
     /** 4 consecutive positions x 2 vectors: A broadcast from {@code a[ao + koff[p] + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel4x2p(int kc, float[] a, int ao, int[] koff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + koff[p];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1878,11 +1855,10 @@ final class Kernels {
 
     /** As {@code kernel4x2p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + i]}, B row 3g + j. */
     static void kernel4x2p3(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1942,11 +1918,10 @@ final class Kernels {
 
     /** As {@code kernel4x2p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + 2 * i]}, B row 3g + j. */
     static void kernel4x2p3s2(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0_0 = z, c0_1 = z;
-        FloatVector c1_0 = z, c1_1 = z;
-        FloatVector c2_0 = z, c2_1 = z;
-        FloatVector c3_0 = z, c3_1 = z;
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
