@@ -22,11 +22,17 @@ public final class Gemm {
     /**
      * The micro-kernel tile (rows x vectors). AVX-512: 8x2 (16 accumulators; tiles with 24 spill on JDK 17), which
      * divides power-of-two sizes where 5x3's 48 columns left a sixth of sgemm 256 as padding (engine/NOTES.md G6).
-     * AVX2 (16 registers): 5x2, which C2 compiles without spills in every JVM we measured; 6x2 spilled in most
-     * (G5). Override with -Dkr.gemm.tile=RxV. The GEMM settings are read once, from the engine configuration
-     * installed when this class loads.
+     * AVX2 (16 registers): 6x2 on JDK 17, whose C2 compiles it without spills since its accumulators start from
+     * distinct zeros (C22: 1.06-1.10x NumPy's time in 3 of 3 JVMs, against 1.17-1.25 for 5x2); 5x2 on later JDKs,
+     * where 6x2 ran at 2.3x in 3 of 3 JVMs (JDK 25) and 5x2 at 1.12-1.18 (G5). Override with -Dkr.gemm.tile=RxV. The
+     * GEMM settings are read once, from the engine configuration installed when this class loads.
      */
-    static final Kernels.Tile TILE = Kernels.byName(CFG.gemmTile() != null ? CFG.gemmTile() : Kernels.WIDE ? "8x2" : "5x2");
+    static final Kernels.Tile TILE = Kernels.byName(CFG.gemmTile() != null ? CFG.gemmTile() : defaultTile(Kernels.WIDE, Runtime.version().feature()));
+
+    /** The measured best tile for the vector width and the JDK whose C2 compiles it. */
+    static String defaultTile(boolean wide, int jdk) {
+        return wide ? "8x2" : jdk == 17 ? "6x2" : "5x2";
+    }
     /** Rows of A per micro-panel. */
     public static final int MR = TILE.rows();
     /** Columns of B per micro-panel. */

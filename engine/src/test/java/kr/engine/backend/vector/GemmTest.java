@@ -55,6 +55,33 @@ class GemmTest {
         }
     }
 
+    /**
+     * Every GEMM micro-kernel (not only the width's default: AVX2 on JDK 17 takes 6x2, later JDKs 5x2) against float64
+     * dot products, storing and accumulating, with row and column strides wider than the tile.
+     */
+    @Test
+    void everyGemmTileMatchesReference() {
+        Rng rng = new Rng(4);
+        for (Kernels.Tile t : new Kernels.Tile[] {Kernels.T5x3, Kernels.T6x2, Kernels.T8x2, Kernels.T4x4, Kernels.T8x1, Kernels.T4x2,
+                Kernels.T3x4, Kernels.T4x3, Kernels.T5x2})
+            for (boolean load : new boolean[] {false, true}) {
+                int kc = 37, as = t.rows() + 3, bs = t.cols() + 5, ldc = t.cols() + 7, ao = 2, bo = 3, co = 4;
+                float[] a = random(rng, ao + kc * as), b = random(rng, bo + kc * bs), c = random(rng, co + t.rows() * ldc);
+                float[] before = c.clone();
+                Kernels.run(t, kc, a, ao, as, b, bo, bs, c, co, ldc, 0.5f, load);
+                for (int r = 0; r < t.rows(); r++)
+                    for (int j = 0; j < t.cols(); j++) {
+                        double s = 0;
+                        for (int p = 0; p < kc; p++) s += (double) a[ao + p * as + r] * b[bo + p * bs + j];
+                        double e = 0.5 * s + (load ? before[co + r * ldc + j] : 0);
+                        assertEquals(e, c[co + r * ldc + j], 1e-4, "tile " + t + " load=" + load + " C[" + r + "," + j + "]");
+                    }
+            }
+        assertEquals("6x2", Gemm.defaultTile(false, 17));
+        assertEquals("5x2", Gemm.defaultTile(false, 25));
+        assertEquals("8x2", Gemm.defaultTile(true, 17));
+    }
+
     @Test
     void awkwardSizesAllTransposes() {
         Rng rng = new Rng(1);
