@@ -78,11 +78,12 @@ final class Kernels {
         }
     }
 
+    /** The table kernel of tile t; {@code as} must be t.rows() (weights packed in panels of t.rows() rows). */
     static void runTable(Tile t, int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc,
             boolean load) {
         switch (t.id()) {
-            case 9 -> kernel8x2t(kc, a, ao, as, b, bo, bs, koff, c, co, ldc, load);
-            case 10 -> kernel4x2t(kc, a, ao, as, b, bo, bs, koff, c, co, ldc, load);
+            case 9 -> kernel8x2t(kc, a, ao, b, bo, bs, koff, c, co, ldc, load);
+            case 10 -> kernel4x2t(kc, a, ao, b, bo, bs, koff, c, co, ldc, load);
             case 11 -> kernel16x1t(kc, a, ao, as, b, bo, bs, koff, c, co, ldc, load);
             case 12 -> kernel8x1t(kc, a, ao, as, b, bo, bs, koff, c, co, ldc, load);
             default -> throw new IllegalArgumentException("[conv2d] tile " + t + " is not a table kernel");
@@ -635,8 +636,8 @@ final class Kernels {
         }
     }
 
-    /** 8 x 2 vectors, B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
-    static void kernel8x2t(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
+    /** 8 x 2 vectors, A row p broadcast from {@code a[ao + p*8 + i]} (panels of 8 rows), B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
+    static void kernel8x2t(int kc, float[] a, int ao, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
         FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
         FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
         FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
@@ -646,7 +647,7 @@ final class Kernels {
         FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c6_1 = FloatVector.fromArray(S, ZEROS, 13 * VL);
         FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 14 * VL), c7_1 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int p = 0; p < kc; p++) {
-            int bi = bo + koff[p], ai = ao + p * as;
+            int bi = bo + koff[p], ai = ao + p * 8;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + bs);
             FloatVector x;
@@ -704,14 +705,14 @@ final class Kernels {
         }
     }
 
-    /** 4 x 2 vectors, B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
-    static void kernel4x2t(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
+    /** 4 x 2 vectors, A row p broadcast from {@code a[ao + p*4 + i]} (panels of 4 rows), B row p at {@code b[bo + koff[p]]}, its vectors {@code bs} apart (implicit GEMM over a padded image). */
+    static void kernel4x2t(int kc, float[] a, int ao, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {
         FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
         FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
         FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
         FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int p = 0; p < kc; p++) {
-            int bi = bo + koff[p], ai = ao + p * as;
+            int bi = bo + koff[p], ai = ao + p * 4;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + bs);
             FloatVector x;
