@@ -51,7 +51,7 @@ final class DirectConv {
      * not be cleared again ({@code padKey} / {@code dytKey} remember what it holds).
      */
     private static final class Scratch {
-        float[] pad = new float[0], out = new float[0], dyt = new float[0];
+        float[] pad = new float[0], out = new float[0], out2 = new float[0], dyt = new float[0];
         Object padKey, dytKey;
 
         static float[] grow(float[] a, int n) {
@@ -372,13 +372,48 @@ final class DirectConv {
                 runTableInPlace(buf, planeIn, groups, y, yo);
                 return;
             }
-            int kd = koff.length, mr = tile.rows(), nr = tile.cols(), qPad = qPad(), rowsP = rowsP();
             for (int gi = 0; gi < groups; gi++) {
-                int base = gi * inGroup * planeIn + q0, wg = gi * rowsP * kd;
-                for (int q = 0; q < qPad; q += nr)
-                    for (int i = 0; i < rowsP; i += mr) Kernels.runTable(tile, kd, packed, wg + i * kd, mr, buf, base + q, Kernels.VL, koff, out, i * qPad + q, qPad, false);
-                for (int o = 0; o < rows; o++) scatter(out, o * qPad, y, yo + (gi * rows + o) * outH * outW);
+                block(buf, planeIn, gi, out);
+                for (int o = 0; o < rows; o++) scatter(out, o * qPad(), y, yo + (gi * rows + o) * outH * outW);
             }
+        }
+
+        /** The table kernel over group gi's positions into the block {@code out} [rowsP][qPad], nothing stored in the planes. */
+        private void block(float[] buf, int planeIn, int gi, float[] out) {
+            int kd = koff.length, mr = tile.rows(), nr = tile.cols(), qPad = qPad(), rowsP = rowsP();
+            int base = gi * inGroup * planeIn + q0, wg = gi * rowsP * kd;
+            for (int q = 0; q < qPad; q += nr)
+                for (int i = 0; i < rowsP; i += mr) Kernels.runTable(tile, kd, packed, wg + i * kd, mr, buf, base + q, Kernels.VL, koff, out, i * qPad + q, qPad, false);
+        }
+
+        /**
+         * Whether this pass (output columns 2b, {@code ox0} = 0) and {@code odd} (columns 2b - 1, {@code ox0} = -1) of the
+         * same row phase can run as blocks stored together by {@link #runInterleaved}: ungrouped table passes over the same
+         * rows, output rows of whole vector pairs.
+         */
+        boolean interleaves(Pass odd) {
+            return sx == 2 && odd.sx == 2 && ox0 == 0 && odd.ox0 == -1 && q0 == odd.q0 && q1 == odd.q1 && wq == odd.wq && sy == odd.sy
+                    && oy0 == odd.oy0 && !tile.positions() && !odd.tile.positions() && tile == odd.tile && outW % (2 * Kernels.VL) == 0
+                    && bLo() == 0 && bHi() == outW / 2 && odd.bLo() == 1 && odd.bHi() == outW / 2 + 1 && Transpose.blocks()
+                    && !System.getProperty("kr.conv.interleave", "true").equals("false");
+        }
+
+        /**
+         * This pass and {@code odd} (see {@link #interleaves}) as two blocks, their rows zipped into the planes: pixel 2j
+         * from this block's column j, 2j + 1 from odd's column j + 1, two whole vectors per VL pairs instead of a strided
+         * scalar store each (the same values in the same places: same bits). Ungrouped.
+         */
+        void runInterleaved(Pass odd, float[] buf, int planeIn, float[] outEven, float[] outOdd, float[] y, int yo) {
+            block(buf, planeIn, 0, outEven);
+            odd.block(buf, planeIn, 0, outOdd);
+            int qPad = qPad(), qPadOdd = odd.qPad(), half = outW / 2, plane = outH * outW;
+            for (int o = 0; o < rows; o++)
+                for (int a = q0 / wq, aEnd = ceilDiv(q1, wq); a < aEnd; a++) {
+                    int oy = a * sy + oy0;
+                    if (oy < 0 || oy >= outH) continue;
+                    int e = o * qPad + a * wq - q0, d = o * qPadOdd + a * wq - q0 + 1, to = yo + o * plane + oy * outW;
+                    for (int j = 0; j < half; j += Kernels.VL) Transpose.zip(outEven, e + j, outOdd, d + j, y, to + 2 * j);
+                }
         }
 
         /**
@@ -762,13 +797,25 @@ final class DirectConv {
         int outSize = 0;
         for (Pass pass : bi.passes()) outSize = Math.max(outSize, pass.outSize());
         s.out = Scratch.grow(s.out, outSize);
+        boolean interleaved = g.groups() == 1 && g.p().strideW() == 2 && bi.passes().length % 2 == 0;
+        if (interleaved) s.out2 = Scratch.grow(s.out2, outSize);
         for (int b = lo; b < hi; b++, clear = false) {
             int xo = b * g.c() * g.inPlane();
             bi.in().fillCHW(gy, gyOff + b * g.co() * g.outPlane(), s.pad, used + slack, clear);
             // every pixel of a phase with taps is written; phases without any (stride > kernel reach) get zeros
             if (!complete) Arrays.fill(gx, xo, xo + g.c() * g.inPlane(), 0f);
-            for (Pass pass : bi.passes())
-                if (pass.koff().length > 0) pass.run(s.pad, bi.in().plane(), g.groups(), s.out, gx, xo);
+            Pass[] ps = bi.passes();
+            for (int i = 0; i < ps.length; i++) {
+                Pass pass = ps[i];
+                if (pass.koff().length == 0) continue;
+                // stride 2: a row phase's two column phases stored together, zipped (sw == 2: passes i, i + 1 are phx 0, 1)
+                if (interleaved && i % 2 == 0 && ps[i + 1].interleaves(pass)) {
+                    ps[i + 1].runInterleaved(pass, s.pad, bi.in().plane(), s.out, s.out2, gx, xo);
+                    i++;
+                    continue;
+                }
+                pass.run(s.pad, bi.in().plane(), g.groups(), s.out, gx, xo);
+            }
         }
     }
 

@@ -51,6 +51,32 @@ final class Transpose {
         return out;
     }
 
+    /** Lane l takes lane l / 2 (ZIP_LO) or VL / 2 + l / 2 (ZIP_HI); ODD selects the odd lanes. */
+    private static final VectorShuffle<Float> ZIP_LO = halves(0), ZIP_HI = halves(VL / 2);
+    private static final VectorMask<Float> ODD = odd();
+
+    private static VectorShuffle<Float> halves(int from) {
+        int[] idx = new int[VL];
+        for (int l = 0; l < VL; l++) idx[l] = from + l / 2;
+        return VectorShuffle.fromArray(S, idx, 0);
+    }
+
+    private static VectorMask<Float> odd() {
+        boolean[] m = new boolean[VL];
+        for (int l = 0; l < VL; l++) m[l] = l % 2 == 1;
+        return VectorMask.fromArray(S, m, 0);
+    }
+
+    /**
+     * Zips VL floats of {@code e} (from {@code eo}) with VL of {@code o} (from {@code oo}) into 2 * VL at {@code dst[d]}:
+     * e0 o0 e1 o1 ..., two lane shuffles and a blend per stored vector (stride-2 backward-input, DirectConv).
+     */
+    static void zip(float[] e, int eo, float[] o, int oo, float[] dst, int d) {
+        FloatVector ve = FloatVector.fromArray(S, e, eo), vo = FloatVector.fromArray(S, o, oo);
+        ve.rearrange(ZIP_LO).blend(vo.rearrange(ZIP_LO), ODD).intoArray(dst, d);
+        ve.rearrange(ZIP_HI).blend(vo.rearrange(ZIP_HI), ODD).intoArray(dst, d + VL);
+    }
+
     /** True when {@link #block} transposes VL x VL blocks (VL is 8 or 16). */
     static boolean blocks() {
         return BLOCKS;

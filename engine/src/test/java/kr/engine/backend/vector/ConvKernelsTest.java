@@ -49,6 +49,8 @@ class ConvKernelsTest {
         {3, 24, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // rows of half an AVX-512 vector: shifted copies there (C20)
         {2, 20, 4, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // the same, one two-vector tile per plane
         {2, 16, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // rows of half an AVX2 vector (shifted copies with kr.conv.shifted)
+        {2, 8, 32, 32, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1}, // stride 2, 32-wide rows: backward-input's column phases zipped (C24)
+        {2, 8, 31, 30, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1}, // the same on odd and unaligned widths (phases stored one by one)
     };
 
     private static Conv2dParams params(int[] c) {
