@@ -434,16 +434,29 @@ final class DirectConv {
                             else if (runs != null) Kernels.runPositions3(tile, runs.length, buf, at, runs, packed, wg + o, coP, out, ot + o, coP, false);
                             else Kernels.runPositions(tile, kd, buf, at, koff, packed, wg + o, coP, out, ot + o, coP, false);
                     }
+                // [position][channel] rows to the planes: VL x VL register transposes when both sides are whole vectors
+                // (consecutive output pixels, C25), else a strided scalar copy
+                int n = bHi - bLo, oBlocks = sx == 1 && n % Kernels.VL == 0 && Transpose.blocks() ? rows / Kernels.VL * Kernels.VL : 0;
+                int[] off = oBlocks > 0 ? planeOffsets(plane) : null;
                 for (int a = a0; a < a1; a++) {
                     int oy = a * sy + oy0;
                     if (oy < 0 || oy >= outH) continue;
                     int src = (a - a0) * colsR * coP, row = yo + gi * rows * plane + oy * outW + bLo * sx + ox0;
-                    for (int o = 0; o < rows; o++) {
+                    for (int o = 0; o < oBlocks; o += Kernels.VL)
+                        for (int b = 0; b < n; b += Kernels.VL) Transpose.block(out, src + b * coP + o, coP, y, row + o * plane + b, off);
+                    for (int o = oBlocks; o < rows; o++) {
                         int d = row + o * plane, s = src + o;
-                        for (int b = 0; b < bHi - bLo; b++) y[d + b * sx] = out[s + b * coP];
+                        for (int b = 0; b < n; b++) y[d + b * sx] = out[s + b * coP];
                     }
                 }
             }
+        }
+
+        /** {@code r * plane} for r < VL: where a transposed block's rows (channels) go. */
+        private static int[] planeOffsets(int plane) {
+            int[] off = new int[Kernels.VL];
+            for (int r = 0; r < off.length; r++) off[r] = r * plane;
+            return off;
         }
 
         /**
