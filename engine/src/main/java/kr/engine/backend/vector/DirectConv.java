@@ -392,10 +392,12 @@ final class DirectConv {
          * rows, output rows of whole vector pairs.
          */
         boolean interleaves(Pass odd) {
-            return sx == 2 && odd.sx == 2 && ox0 == 0 && odd.ox0 == -1 && q0 == odd.q0 && q1 == odd.q1 && wq == odd.wq && sy == odd.sy
-                    && oy0 == odd.oy0 && !tile.positions() && !odd.tile.positions() && tile == odd.tile && outW % (2 * Kernels.VL) == 0
-                    && bLo() == 0 && bHi() == outW / 2 && odd.bLo() == 1 && odd.bHi() == outW / 2 + 1 && Transpose.blocks()
-                    && !System.getProperty("kr.conv.interleave", "true").equals("false");
+            boolean same = sx == 2 && odd.sx == 2 && ox0 == 0 && odd.ox0 == -1 && q0 == odd.q0 && q1 == odd.q1 && wq == odd.wq && sy == odd.sy
+                    && oy0 == odd.oy0 && tile == odd.tile && step == 1 && odd.step == 1 && bLo() == 0 && bHi() == outW / 2 && odd.bLo() == 1
+                    && odd.bHi() == outW / 2 + 1 && Transpose.blocks() && !System.getProperty("kr.conv.interleave", "true").equals("false");
+            // table blocks are [channel][position]: rows of whole vector pairs; position blocks [position][channel]: transposed
+            // by VL x VL blocks first, so whole vectors of channels and of half-rows (C26)
+            return same && (tile.positions() ? rows % Kernels.VL == 0 && outW / 2 % Kernels.VL == 0 : outW % (2 * Kernels.VL) == 0);
         }
 
         /**
@@ -404,6 +406,10 @@ final class DirectConv {
          * scalar store each (the same values in the same places: same bits). Ungrouped.
          */
         void runInterleaved(Pass odd, float[] buf, int planeIn, float[] outEven, float[] outOdd, float[] y, int yo) {
+            if (tile.positions()) {
+                runPositionsInterleaved(odd, buf, planeIn, outEven, outOdd, y, yo);
+                return;
+            }
             block(buf, planeIn, 0, outEven);
             odd.block(buf, planeIn, 0, outOdd);
             int qPad = qPad(), qPadOdd = odd.qPad(), half = outW / 2, plane = outH * outW;
@@ -417,23 +423,40 @@ final class DirectConv {
         }
 
         /**
+         * {@link #runInterleaved} for position passes: both blocks are [row][position][channel]; per row, VL channels by VL
+         * positions of each are transposed in registers into small [channel][position] buffers, whose rows are zipped
+         * into the planes (same values in the same places: same bits).
+         */
+        private void runPositionsInterleaved(Pass odd, float[] buf, int planeIn, float[] outEven, float[] outOdd, float[] y, int yo) {
+            positionsBlock(buf, planeIn, 0, outEven);
+            odd.positionsBlock(buf, planeIn, 0, outOdd);
+            int vl = Kernels.VL, coP = rowsP(), coPOdd = odd.rowsP(), half = outW / 2, plane = outH * outW;
+            int colsR = roundUp(half, tile.rows()), colsROdd = roundUp(half, odd.tile.rows());
+            float[][] tmp = ZIP_TMP.get();
+            float[] te = tmp[0], to = tmp[1];
+            for (int a = q0 / wq, a1 = q1 / wq; a < a1; a++) {
+                int oy = a * sy + oy0;
+                if (oy < 0 || oy >= outH) continue;
+                int se = (a - q0 / wq) * colsR * coP, so = (a - q0 / wq) * colsROdd * coPOdd, row = yo + oy * outW;
+                for (int o = 0; o < rows; o += vl)
+                    for (int b = 0; b < half; b += vl) {
+                        Transpose.block(outEven, se + b * coP + o, coP, te, 0, ZIP_OFF);
+                        Transpose.block(outOdd, so + b * coPOdd + o, coPOdd, to, 0, ZIP_OFF);
+                        for (int r = 0; r < vl; r++) Transpose.zip(te, r * vl, to, r * vl, y, row + (o + r) * plane + 2 * b);
+                    }
+            }
+        }
+
+        /**
          * The position kernels: tiles of {@code R} consecutive positions of a row (only the {@code cols}
          * that are outputs, rounded up to R) by vectors of output channels, the weights packed as
          * [group][k][rowsP]; the block is [position][channel] and is transposed into the planes.
          */
         private void runPositions(float[] buf, int planeIn, int groups, float[] out, float[] y, int yo) {
-            int kd = koff.length, r = tile.rows(), cw = tile.cols(), coP = rowsP(), bLo = bLo(), bHi = bHi(), colsR = roundUp(bHi - bLo, r);
+            int coP = rowsP(), bLo = bLo(), bHi = bHi(), colsR = roundUp(bHi - bLo, tile.rows());
             int a0 = q0 / wq, a1 = q1 / wq, plane = outH * outW;
             for (int gi = 0; gi < groups; gi++) {
-                int base = gi * inGroup * planeIn, wg = gi * kd * coP;
-                for (int a = a0; a < a1; a++)
-                    for (int b = 0; b < colsR; b += r) {
-                        int at = base + a * wq + (bLo + b) * step, ot = ((a - a0) * colsR + b) * coP;
-                        for (int o = 0; o < coP; o += cw)
-                            if (step == 2) Kernels.runPositions3s2(tile, runs.length, buf, at, runs, packed, wg + o, coP, out, ot + o, coP, false);
-                            else if (runs != null) Kernels.runPositions3(tile, runs.length, buf, at, runs, packed, wg + o, coP, out, ot + o, coP, false);
-                            else Kernels.runPositions(tile, kd, buf, at, koff, packed, wg + o, coP, out, ot + o, coP, false);
-                    }
+                positionsBlock(buf, planeIn, gi, out);
                 // [position][channel] rows to the planes: VL x VL register transposes when both sides are whole vectors
                 // (consecutive output pixels, C25), else a strided scalar copy
                 int n = bHi - bLo, oBlocks = sx == 1 && n % Kernels.VL == 0 && Transpose.blocks() ? rows / Kernels.VL * Kernels.VL : 0;
@@ -451,6 +474,25 @@ final class DirectConv {
                 }
             }
         }
+
+        /** The position kernels over group gi's rows into the block {@code out} [row a][column b, rounded to R][channel]. */
+        private void positionsBlock(float[] buf, int planeIn, int gi, float[] out) {
+            int kd = koff.length, r = tile.rows(), cw = tile.cols(), coP = rowsP(), bLo = bLo(), colsR = roundUp(bHi() - bLo, r);
+            int base = gi * inGroup * planeIn, wg = gi * kd * coP;
+            for (int a = q0 / wq, a1 = q1 / wq; a < a1; a++)
+                for (int b = 0; b < colsR; b += r) {
+                    int at = base + a * wq + (bLo + b) * step, ot = ((a - q0 / wq) * colsR + b) * coP;
+                    for (int o = 0; o < coP; o += cw)
+                        if (step == 2) Kernels.runPositions3s2(tile, runs.length, buf, at, runs, packed, wg + o, coP, out, ot + o, coP, false);
+                        else if (runs != null) Kernels.runPositions3(tile, runs.length, buf, at, runs, packed, wg + o, coP, out, ot + o, coP, false);
+                        else Kernels.runPositions(tile, kd, buf, at, koff, packed, wg + o, coP, out, ot + o, coP, false);
+                }
+        }
+
+        /** Two VL x VL buffers per thread for {@link #runPositionsInterleaved}, and the offsets of their rows. */
+        private static final ThreadLocal<float[][]> ZIP_TMP = ThreadLocal.withInitial(() -> new float[][] {new float[Kernels.VL * Kernels.VL],
+                new float[Kernels.VL * Kernels.VL]});
+        private static final int[] ZIP_OFF = planeOffsets(Kernels.VL);
 
         /** {@code r * plane} for r < VL: where a transposed block's rows (channels) go. */
         private static int[] planeOffsets(int plane) {

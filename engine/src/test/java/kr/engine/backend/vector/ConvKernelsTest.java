@@ -51,6 +51,7 @@ class ConvKernelsTest {
         {2, 16, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1}, // rows of half an AVX2 vector (shifted copies with kr.conv.shifted)
         {2, 8, 32, 32, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1}, // stride 2, 32-wide rows: backward-input's column phases zipped (C24)
         {2, 8, 31, 30, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1}, // the same on odd and unaligned widths (phases stored one by one)
+        {2, 16, 32, 32, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1}, // the same zip from position blocks, transposed first (C26; AVX2 AUTO, both POSITIONS)
     };
 
     private static Conv2dParams params(int[] c) {
