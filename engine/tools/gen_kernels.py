@@ -32,7 +32,8 @@ def positions_kernel(R, V, G=1, step=1):
     else:
         L.append(f"    /** As {{@code kernel{R}x{V}p}} over {G}-tap runs: tap j of run g broadcasts {{@code a[ao + goff[g] + j + {'' if step == 1 else f'{step} * '}i]}}, B row {G}g + j. */")
         L.append(f"    static void {name}(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {{")
-    L.extend(zero_accumulators(R, V))
+    # 16 accumulators over three-tap runs (48 FMAs a step): AVX-512's largest kernels keep the shared zero (C27)
+    L.extend(zero_accumulators(R, V, shared=R * V * G >= 48))
     if G == 1:
         L.append("        for (int p = 0; p < kc; p++) {")
         L.append("            int bi = bo + p * bs, ai = ao + koff[p];")
@@ -67,9 +68,13 @@ def positions_kernel(R, V, G=1, step=1):
     return "\n".join(L)
 
 
-def zero_accumulators(R, V):
+def zero_accumulators(R, V, shared=False):
     """Declares accumulators c{r}_{v}, each from its own load of zeros rather than one shared zero register (same bits:
-    0 + x = x). With the shared zero C2 drew a spilled accumulator in about 1 AVX2 JVM of 3 (C22)."""
+    0 + x = x). With the shared zero C2 drew a spilled accumulator in about 1 AVX2 JVM of 3 (C22). shared: one zero
+    register, for the largest kernels, where the 16 extra loads made C1 give up ("out of virtual registers", C27) and the
+    method ran interpreted until C2 compiled it (215 ms a pass in one probe JVM)."""
+    if shared:
+        return ["        FloatVector z = FloatVector.zero(S);"] + ["        FloatVector " + ", ".join(f"c{r}_{v} = z" for v in range(V)) + ";" for r in range(R)]
     return ["        FloatVector " + ", ".join(f"c{r}_{v} = FloatVector.fromArray(S, ZEROS, {V * r + v} * VL)" for v in range(V)) + ";"
             for r in range(R)]
 

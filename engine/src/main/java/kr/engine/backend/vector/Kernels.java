@@ -961,14 +961,15 @@ final class Kernels {
 
     /** As {@code kernel8x2p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + i]}, B row 3g + j. */
     static void kernel8x2p3(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
-        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
-        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
-        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
-        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
-        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
-        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c6_1 = FloatVector.fromArray(S, ZEROS, 13 * VL);
-        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 14 * VL), c7_1 = FloatVector.fromArray(S, ZEROS, 15 * VL);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z;
+        FloatVector c1_0 = z, c1_1 = z;
+        FloatVector c2_0 = z, c2_1 = z;
+        FloatVector c3_0 = z, c3_1 = z;
+        FloatVector c4_0 = z, c4_1 = z;
+        FloatVector c5_0 = z, c5_1 = z;
+        FloatVector c6_0 = z, c6_1 = z;
+        FloatVector c7_0 = z, c7_1 = z;
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1068,14 +1069,15 @@ final class Kernels {
 
     /** As {@code kernel8x2p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + 2 * i]}, B row 3g + j. */
     static void kernel8x2p3s2(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
-        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
-        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
-        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
-        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
-        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
-        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c6_1 = FloatVector.fromArray(S, ZEROS, 13 * VL);
-        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 14 * VL), c7_1 = FloatVector.fromArray(S, ZEROS, 15 * VL);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z;
+        FloatVector c1_0 = z, c1_1 = z;
+        FloatVector c2_0 = z, c2_1 = z;
+        FloatVector c3_0 = z, c3_1 = z;
+        FloatVector c4_0 = z, c4_1 = z;
+        FloatVector c5_0 = z, c5_1 = z;
+        FloatVector c6_0 = z, c6_1 = z;
+        FloatVector c7_0 = z, c7_1 = z;
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1267,22 +1269,23 @@ final class Kernels {
 
     /** As {@code kernel16x1p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + i]}, B row 3g + j. */
     static void kernel16x1p3(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
-        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
-        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
-        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
-        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
-        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
-        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
-        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
-        FloatVector c8_0 = FloatVector.fromArray(S, ZEROS, 8 * VL);
-        FloatVector c9_0 = FloatVector.fromArray(S, ZEROS, 9 * VL);
-        FloatVector c10_0 = FloatVector.fromArray(S, ZEROS, 10 * VL);
-        FloatVector c11_0 = FloatVector.fromArray(S, ZEROS, 11 * VL);
-        FloatVector c12_0 = FloatVector.fromArray(S, ZEROS, 12 * VL);
-        FloatVector c13_0 = FloatVector.fromArray(S, ZEROS, 13 * VL);
-        FloatVector c14_0 = FloatVector.fromArray(S, ZEROS, 14 * VL);
-        FloatVector c15_0 = FloatVector.fromArray(S, ZEROS, 15 * VL);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z;
+        FloatVector c1_0 = z;
+        FloatVector c2_0 = z;
+        FloatVector c3_0 = z;
+        FloatVector c4_0 = z;
+        FloatVector c5_0 = z;
+        FloatVector c6_0 = z;
+        FloatVector c7_0 = z;
+        FloatVector c8_0 = z;
+        FloatVector c9_0 = z;
+        FloatVector c10_0 = z;
+        FloatVector c11_0 = z;
+        FloatVector c12_0 = z;
+        FloatVector c13_0 = z;
+        FloatVector c14_0 = z;
+        FloatVector c15_0 = z;
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -1427,22 +1430,23 @@ final class Kernels {
 
     /** As {@code kernel16x1p} over 3-tap runs: tap j of run g broadcasts {@code a[ao + goff[g] + j + 2 * i]}, B row 3g + j. */
     static void kernel16x1p3s2(int runs, float[] a, int ao, int[] goff, float[] b, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
-        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
-        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
-        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
-        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
-        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
-        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
-        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
-        FloatVector c8_0 = FloatVector.fromArray(S, ZEROS, 8 * VL);
-        FloatVector c9_0 = FloatVector.fromArray(S, ZEROS, 9 * VL);
-        FloatVector c10_0 = FloatVector.fromArray(S, ZEROS, 10 * VL);
-        FloatVector c11_0 = FloatVector.fromArray(S, ZEROS, 11 * VL);
-        FloatVector c12_0 = FloatVector.fromArray(S, ZEROS, 12 * VL);
-        FloatVector c13_0 = FloatVector.fromArray(S, ZEROS, 13 * VL);
-        FloatVector c14_0 = FloatVector.fromArray(S, ZEROS, 14 * VL);
-        FloatVector c15_0 = FloatVector.fromArray(S, ZEROS, 15 * VL);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z;
+        FloatVector c1_0 = z;
+        FloatVector c2_0 = z;
+        FloatVector c3_0 = z;
+        FloatVector c4_0 = z;
+        FloatVector c5_0 = z;
+        FloatVector c6_0 = z;
+        FloatVector c7_0 = z;
+        FloatVector c8_0 = z;
+        FloatVector c9_0 = z;
+        FloatVector c10_0 = z;
+        FloatVector c11_0 = z;
+        FloatVector c12_0 = z;
+        FloatVector c13_0 = z;
+        FloatVector c14_0 = z;
+        FloatVector c15_0 = z;
         for (int g = 0; g < runs; g++) {
             int bi = bo + g * 3 * bs, ai = ao + goff[g];
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
