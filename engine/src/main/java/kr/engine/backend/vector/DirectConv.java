@@ -397,7 +397,16 @@ final class DirectConv {
                     && odd.bHi() == outW / 2 + 1 && Transpose.blocks() && !System.getProperty("kr.conv.interleave", "true").equals("false");
             // table blocks are [channel][position]: rows of whole vector pairs; position blocks [position][channel]: transposed
             // by VL x VL blocks first, so whole vectors of channels and of half-rows (C26)
-            return same && (tile.positions() ? rows % Kernels.VL == 0 && outW / 2 % Kernels.VL == 0 : outW % (2 * Kernels.VL) == 0);
+            return same && (tile.positions() ? rows % Kernels.VL == 0 && (outW / 2 % Kernels.VL == 0 || halfRowPairs()) : outW % (2 * Kernels.VL) == 0);
+        }
+
+        /**
+         * Position blocks whose half-rows are half a vector (AVX-512's 32->64: 8 of 16), an even number of rows, the
+         * rows' positions back to back: one VL x VL transpose then covers rows a and a + 1 (C28).
+         */
+        private boolean halfRowPairs() {
+            int half = outW / 2;
+            return 2 * half == Kernels.VL && roundUp(half, tile.rows()) == half && (q1 / wq - q0 / wq) % 2 == 0;
         }
 
         /**
@@ -434,6 +443,23 @@ final class DirectConv {
             int colsR = roundUp(half, tile.rows()), colsROdd = roundUp(half, odd.tile.rows());
             float[][] tmp = ZIP_TMP.get();
             float[] te = tmp[0], to = tmp[1];
+            if (half < vl) { // rows a and a + 1 in one transpose: the zip's low half is row a, its high half row a + 1
+                for (int a = q0 / wq, a1 = q1 / wq; a < a1; a += 2) {
+                    int oyA = a * sy + oy0, oyB = oyA + sy;
+                    boolean inA = oyA >= 0 && oyA < outH, inB = oyB >= 0 && oyB < outH;
+                    if (!inA && !inB) continue;
+                    int se = (a - q0 / wq) * colsR * coP, so = (a - q0 / wq) * colsROdd * coPOdd;
+                    for (int o = 0; o < rows; o += vl) {
+                        Transpose.block(outEven, se + o, coP, te, 0, ZIP_OFF);
+                        Transpose.block(outOdd, so + o, coPOdd, to, 0, ZIP_OFF);
+                        for (int r = 0; r < vl; r++) {
+                            int ch = yo + (o + r) * plane;
+                            Transpose.zipHalves(te, r * vl, to, r * vl, y, inA ? ch + oyA * outW : -1, inB ? ch + oyB * outW : -1);
+                        }
+                    }
+                }
+                return;
+            }
             for (int a = q0 / wq, a1 = q1 / wq; a < a1; a++) {
                 int oy = a * sy + oy0;
                 if (oy < 0 || oy >= outH) continue;

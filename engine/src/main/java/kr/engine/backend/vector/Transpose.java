@@ -77,6 +77,16 @@ final class Transpose {
         ve.rearrange(ZIP_HI).blend(vo.rearrange(ZIP_HI), ODD).intoArray(dst, d + VL);
     }
 
+    /**
+     * As {@link #zip}, but the two stored vectors go to separate places: e0 o0 ... (lanes 0 to VL/2 - 1 of each) at
+     * {@code dst[dLo]}, the upper lanes' pairs at {@code dst[dHi]}; a negative place is skipped.
+     */
+    static void zipHalves(float[] e, int eo, float[] o, int oo, float[] dst, int dLo, int dHi) {
+        FloatVector ve = FloatVector.fromArray(S, e, eo), vo = FloatVector.fromArray(S, o, oo);
+        if (dLo >= 0) ve.rearrange(ZIP_LO).blend(vo.rearrange(ZIP_LO), ODD).intoArray(dst, dLo);
+        if (dHi >= 0) ve.rearrange(ZIP_HI).blend(vo.rearrange(ZIP_HI), ODD).intoArray(dst, dHi);
+    }
+
     /** True when {@link #block} transposes VL x VL blocks (VL is 8 or 16). */
     static boolean blocks() {
         return BLOCKS;

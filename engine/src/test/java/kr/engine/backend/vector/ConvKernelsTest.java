@@ -52,6 +52,8 @@ class ConvKernelsTest {
         {2, 8, 32, 32, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1}, // stride 2, 32-wide rows: backward-input's column phases zipped (C24)
         {2, 8, 31, 30, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1}, // the same on odd and unaligned widths (phases stored one by one)
         {2, 16, 32, 32, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1}, // the same zip from position blocks, transposed first (C26; AVX2 AUTO, both POSITIONS)
+        {2, 32, 16, 16, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1}, // half-rows of half an AVX-512 vector: two rows per transpose (C28)
+        {2, 32, 14, 16, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1}, // the same with an odd number of rows per phase (not paired)
     };
 
     private static Conv2dParams params(int[] c) {
