@@ -83,18 +83,19 @@ DOT = [1, 2, 3, 4]
 
 
 def dot_kernel(R, stacked=False):
-    """Backward-weight with vectors over positions: R output channels x the three kx of one (ci, ky)."""
+    """Backward-weight with vectors over positions: R output channels x the three kx of one (ci, ky). stacked: the same
+    code under another name, so that C2 compiles it from its own profile."""
     L = []
     if stacked:
         L.append(f"    /** {{@link #dot{R}x3}}'s code, called only on stacked one-vector rows: its own profile, so its own C2 compile (C22). */")
-        L.append(f"    static void dotStacked{R}x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {{")
-        return "\n".join(L + dot_kernel(R).split("\n")[6:])
-    L.append(f"    /**")
-    L.append(f"     * {R} gradient rows {{@code g[go + r*gs ...]}} times the image row shifted by kx = 0, 1, 2, summed over")
-    L.append(f"     * {{@code rows}} rows of {{@code cols}} positions (whole vectors; g rows contiguous, x rows {{@code xs}} apart):")
-    L.append(f"     * {{@code acc[ao + r*as + kx*VL ...] +=}} the lane partials.")
-    L.append(f"     */")
-    L.append(f"    static void dot{R}x3(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {{")
+    else:
+        L.append(f"    /**")
+        L.append(f"     * {R} gradient rows {{@code g[go + r*gs ...]}} times the image row shifted by kx = 0, 1, 2, summed over")
+        L.append(f"     * {{@code rows}} rows of {{@code cols}} positions (whole vectors; g rows contiguous, x rows {{@code xs}} apart):")
+        L.append(f"     * {{@code acc[ao + r*as + kx*VL ...] +=}} the lane partials.")
+        L.append(f"     */")
+    name = f"dotStacked{R}x3" if stacked else f"dot{R}x3"
+    L.append(f"    static void {name}(int rows, int cols, float[] g, int go, int gs, float[] x, int xo, int xs, float[] acc, int ao, int as) {{")
     L.extend(zero_accumulators(R, 3))
     # one flat loop over the positions (g rows are contiguous; x skips xs - cols at each row end): C2 unrolled
     # the nested form's inner loop and spilled 258 vectors (12 FMAs in 2491 instructions, 5 GFLOP/s)
@@ -216,16 +217,22 @@ final class Kernels {
 """
 
 
+def shape(t):
+    """(rows, vectors) of a tile name such as "8x2", "4x2t" or "8x2p"."""
+    r, v = t.rstrip("tp").split("x")
+    return int(r), int(v)
+
+
 def name(t):
     return "T" + t.upper().replace("X", "x")
 
 
 def main(path=None):
     tiles = STRIDED + TABLE + POSITIONS
-    accumulators = max([3 * max(DOT)] + [int(t.rstrip("tp").split("x")[0]) * int(t.rstrip("tp").split("x")[1]) for t in tiles])
+    accumulators = max([3 * max(DOT)] + [r * v for r, v in map(shape, tiles)])
     out = [HEADER.replace("ZEROS_VECTORS * VL", f"{accumulators} * VL")]
     for i, t in enumerate(tiles):
-        r, v = t.rstrip("tp").split("x")
+        r, v = shape(t)
         out.append(f"    static final Tile {name(t)} = new Tile({i}, {r}, {v}, {'true' if t.endswith('t') else 'false'}, {'true' if t.endswith('p') else 'false'});")
     out.append("")
     out.append("    /** The tile called {@code name}, e.g. \"5x3\" (5 rows, 3 vectors), \"8x2t\" (table kernel) or \"8x2p\" (position kernel). */")
@@ -249,7 +256,7 @@ def main(path=None):
     out.append("            boolean load) {")
     out.append("        switch (t.id()) {")
     for i, t in enumerate(TABLE):
-        r, v = map(int, t.rstrip("t").split("x"))
+        r, v = shape(t)
         out.append(f"            case {i + len(STRIDED)} -> kernel{t}(kc, a, ao, {'' if const_panel(r, v) else 'as, '}b, bo, bs, koff, c, co, ldc, load);")
     out.append("            default -> throw new IllegalArgumentException(\"[conv2d] tile \" + t + \" is not a table kernel\");")
     out.append("        }")
@@ -294,7 +301,7 @@ def main(path=None):
     out.append("    // ------------------------------------------------------------------ one method per tile")
     out.append("")
     for t in tiles:
-        r, v = map(int, t.rstrip("tp").split("x"))
+        r, v = shape(t)
         out.append(positions_kernel(r, v) if t.endswith("p") else kernel(r, v, t.endswith("t")))
         out.append("")
         if t.endswith("p"):

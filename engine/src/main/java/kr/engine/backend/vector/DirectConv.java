@@ -372,9 +372,10 @@ final class DirectConv {
                 runTableInPlace(buf, planeIn, groups, y, yo);
                 return;
             }
+            int qPad = qPad();
             for (int gi = 0; gi < groups; gi++) {
                 block(buf, planeIn, gi, out);
-                for (int o = 0; o < rows; o++) scatter(out, o * qPad(), y, yo + (gi * rows + o) * outH * outW);
+                for (int o = 0; o < rows; o++) scatter(out, o * qPad, y, yo + (gi * rows + o) * outH * outW);
             }
         }
 
@@ -878,24 +879,26 @@ final class DirectConv {
         int outSize = 0;
         for (Pass pass : bi.passes()) outSize = Math.max(outSize, pass.outSize());
         s.out = Scratch.grow(s.out, outSize);
-        boolean interleaved = g.groups() == 1 && g.p().strideW() == 2 && bi.passes().length % 2 == 0;
-        if (interleaved) s.out2 = Scratch.grow(s.out2, outSize);
+        Pass[] ps = bi.passes();
+        // stride 2: a row phase's two column phases stored together, zipped (sw == 2: passes i, i + 1 are phx 0, 1);
+        // decided once per call, not per image
+        boolean[] zipped = new boolean[ps.length];
+        if (g.groups() == 1 && g.p().strideW() == 2 && ps.length % 2 == 0)
+            for (int i = 0; i < ps.length; i += 2) zipped[i] = ps[i].koff().length > 0 && ps[i + 1].interleaves(ps[i]);
+        for (boolean z : zipped)
+            if (z) s.out2 = Scratch.grow(s.out2, outSize);
         for (int b = lo; b < hi; b++, clear = false) {
             int xo = b * g.c() * g.inPlane();
             bi.in().fillCHW(gy, gyOff + b * g.co() * g.outPlane(), s.pad, used + slack, clear);
             // every pixel of a phase with taps is written; phases without any (stride > kernel reach) get zeros
             if (!complete) Arrays.fill(gx, xo, xo + g.c() * g.inPlane(), 0f);
-            Pass[] ps = bi.passes();
             for (int i = 0; i < ps.length; i++) {
-                Pass pass = ps[i];
-                if (pass.koff().length == 0) continue;
-                // stride 2: a row phase's two column phases stored together, zipped (sw == 2: passes i, i + 1 are phx 0, 1)
-                if (interleaved && i % 2 == 0 && ps[i + 1].interleaves(pass)) {
-                    ps[i + 1].runInterleaved(pass, s.pad, bi.in().plane(), s.out, s.out2, gx, xo);
+                if (zipped[i]) {
+                    ps[i + 1].runInterleaved(ps[i], s.pad, bi.in().plane(), s.out, s.out2, gx, xo);
                     i++;
-                    continue;
+                } else if (ps[i].koff().length > 0) {
+                    ps[i].run(s.pad, bi.in().plane(), g.groups(), s.out, gx, xo);
                 }
-                pass.run(s.pad, bi.in().plane(), g.groups(), s.out, gx, xo);
             }
         }
     }

@@ -72,9 +72,7 @@ final class Transpose {
      * e0 o0 e1 o1 ..., two lane shuffles and a blend per stored vector (stride-2 backward-input, DirectConv).
      */
     static void zip(float[] e, int eo, float[] o, int oo, float[] dst, int d) {
-        FloatVector ve = FloatVector.fromArray(S, e, eo), vo = FloatVector.fromArray(S, o, oo);
-        ve.rearrange(ZIP_LO).blend(vo.rearrange(ZIP_LO), ODD).intoArray(dst, d);
-        ve.rearrange(ZIP_HI).blend(vo.rearrange(ZIP_HI), ODD).intoArray(dst, d + VL);
+        zipHalves(e, eo, o, oo, dst, d, d + VL);
     }
 
     /**
