@@ -6,6 +6,7 @@ import kr.engine.DType;
 import kr.engine.Rng;
 import kr.engine.Tensor;
 import kr.engine.backend.Backends;
+import kr.engine.backend.StepArena;
 import kr.models.Classifier;
 import kr.models.Models;
 import kr.nn.F;
@@ -25,6 +26,7 @@ public final class TrainStep implements ProbeWorkload.Timed {
     private final double flop;
     private final String model;
     private final Models.Summary summary;
+    private final StepArena arena = StepArena.enabled() ? new StepArena() : null;
 
     /** {@code model} with {@code classes} outputs, batch {@code batch} of 3x32x32 images. */
     public TrainStep(String model, int batch, int classes) {
@@ -47,9 +49,11 @@ public final class TrainStep implements ProbeWorkload.Timed {
 
     @Override
     public void run() {
-        opt.zeroGrad();
-        F.crossEntropy(net.forward(x), y).backward();
-        opt.step();
+        try (var s = arena == null ? null : arena.step()) { // buffers reused step after step, as in kr train
+            opt.zeroGrad();
+            F.crossEntropy(net.forward(x), y).backward();
+            opt.step();
+        }
     }
 
     @Override

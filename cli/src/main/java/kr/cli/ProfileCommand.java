@@ -10,6 +10,7 @@ import kr.engine.Rng;
 import kr.engine.Tensor;
 import kr.engine.Trace;
 import kr.engine.backend.Backends;
+import kr.engine.backend.StepArena;
 import kr.engine.backend.MachinePeak;
 import kr.engine.backend.Profiler;
 import kr.io.AtomicFiles;
@@ -80,9 +81,10 @@ final class ProfileCommand implements Callable<Integer> {
         int[] y = new int[batch];
         for (int i = 0; i < batch; i++) y[i] = i % classes;
         double unprofiled = Double.NaN;
+        StepArena arena = StepArena.enabled() ? new StepArena() : null; // as kr train does
         for (int i = 0; i < warmup; i++) {
             long t0 = System.nanoTime();
-            step(net, opt, x, y, i).item(); // reading the loss waits for a device
+            step(net, opt, x, y, i, arena, true); // reading the loss waits for a device
             double ms = (System.nanoTime() - t0) / 1e6;
             if (!(ms >= unprofiled)) unprofiled = ms;
         }
@@ -92,7 +94,7 @@ final class ProfileCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 long s = System.nanoTime();
-                step(net, opt, x, y, warmup + i);
+                step(net, opt, x, y, warmup + i, arena, false);
                 // a device step is only queued here; its time is the mean below
                 if (device.kind() == Device.Kind.CPU) fastest = Math.min(fastest, (System.nanoTime() - s) / 1e6);
             }
@@ -120,9 +122,9 @@ final class ProfileCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** One training step, its phases named for the trace (autograd names "backward" itself). */
-    private static Tensor step(Classifier net, SGD opt, Tensor x, int[] y, int n) {
-        try (var s = Trace.step(n)) {
+    /** One training step, its phases named for the trace (autograd names "backward" itself); its loss when {@code read}, else NaN. */
+    private static double step(Classifier net, SGD opt, Tensor x, int[] y, int n, StepArena arena, boolean read) {
+        try (var a = arena == null ? null : arena.step(); var s = Trace.step(n)) {
             Tensor loss;
             try (var f = Trace.phase("forward")) {
                 loss = F.crossEntropy(net.forward(x), y);
@@ -132,7 +134,7 @@ final class ProfileCommand implements Callable<Integer> {
                 opt.step();
                 opt.zeroGrad();
             }
-            return loss;
+            return read ? loss.item() : Double.NaN;
         }
     }
 }

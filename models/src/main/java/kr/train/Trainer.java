@@ -20,6 +20,7 @@ import kr.engine.Device;
 import kr.engine.Rng;
 import kr.engine.Tensor;
 import kr.engine.backend.Backends;
+import kr.engine.backend.StepArena;
 import kr.io.AtomicFiles;
 import kr.io.Json;
 import kr.models.Classifier;
@@ -50,6 +51,8 @@ public final class Trainer {
     private final Loader train, test;
     private final Path out;
     private final Device device;
+    /** CPU buffers reused step after step (null with -Dkr.arena=false). */
+    private final StepArena arena = StepArena.enabled() ? new StepArena() : null;
     private Objective objective;
     private final List<StepHook> hooks = new ArrayList<>();
     private Progress progress = Progress.off();
@@ -264,39 +267,46 @@ public final class Trainer {
                         throw new Stopped(out, st.epoch + 1, st.step, steps);
                     }
                     long t0 = System.nanoTime();
-                    Batch b = it.next();
-                    double lr = schedule.at(st.epoch + st.step / (double) steps);
-                    if (st.step == 0) st.partial.lr = lr;
-                    opt.setLr(lr);
-                    StepContext ctx = new StepContext(st.epoch, st.step, steps, st.globalStep, lr, st.rng, model, opt);
-                    Objective.Result r = null;
-                    if (runner != null) {
-                        runner.step(b, lr, ctx); // queued on the device; its sums are drained below
-                        opt.countStep();
-                        undrained++;
-                    } else {
-                        Batch db = new Batch(b.images().to(device), b.labels(), b.indices());
-                        opt.zeroGrad();
-                        r = objective.compute(model, db, ctx);
-                        Objects.requireNonNull(r.logits(), "[train] the objective returned no logits");
-                        double loss = r.loss().item();
-                        if (!Double.isFinite(loss))
-                            throw new IllegalStateException(String.format(Locale.ROOT, "[train] loss is %s at epoch %d step %d (lr %.4g): lower the learning rate or check the data",
-                                    loss, st.epoch + 1, st.step + 1, lr));
-                        r.loss().backward();
-                        Map<String, Double> logs = new java.util.LinkedHashMap<>(r.logs());
-                        for (StepHook h : hooks) h.afterBackward(ctx, db, logs);
-                        opt.step();
-                        st.partial.add(loss, Evaluator.correct(r.logits().toFloatArray(), r.logits().shape(1), b.labels(), 1), b.labels().length, logs);
+                    double lr;
+                    boolean checkpoint;
+                    StepArena.Step arenaStep = arena == null ? null : arena.step();
+                    try {
+                        Batch b = it.next();
+                        lr = schedule.at(st.epoch + st.step / (double) steps);
+                        if (st.step == 0) st.partial.lr = lr;
+                        opt.setLr(lr);
+                        StepContext ctx = new StepContext(st.epoch, st.step, steps, st.globalStep, lr, st.rng, model, opt);
+                        Objective.Result r = null;
+                        if (runner != null) {
+                            runner.step(b, lr, ctx); // queued on the device; its sums are drained below
+                            opt.countStep();
+                            undrained++;
+                        } else {
+                            Batch db = new Batch(b.images().to(device), b.labels(), b.indices());
+                            opt.zeroGrad();
+                            r = objective.compute(model, db, ctx);
+                            Objects.requireNonNull(r.logits(), "[train] the objective returned no logits");
+                            double loss = r.loss().item();
+                            if (!Double.isFinite(loss))
+                                throw new IllegalStateException(String.format(Locale.ROOT, "[train] loss is %s at epoch %d step %d (lr %.4g): lower the learning rate or check the data",
+                                        loss, st.epoch + 1, st.step + 1, lr));
+                            r.loss().backward();
+                            Map<String, Double> logs = new java.util.LinkedHashMap<>(r.logs());
+                            for (StepHook h : hooks) h.afterBackward(ctx, db, logs);
+                            opt.step();
+                            st.partial.add(loss, Evaluator.correct(r.logits().toFloatArray(), r.logits().shape(1), b.labels(), 1), b.labels().length, logs);
+                        }
+                        st.step++;
+                        st.globalStep++;
+                        checkpoint = cfg.checkpointEvery > 0 && st.step % cfg.checkpointEvery == 0 && st.step < steps;
+                        if (runner != null && (undrained >= DRAIN_EVERY || st.step == steps || checkpoint)) drainRunner(lr);
+                        double dt = (System.nanoTime() - t0) / 1e9;
+                        st.partial.trainSeconds += dt;
+                        if (++sessionSteps > ETA_WARMUP_STEPS) sessionSeconds += dt; // the first steps include the JIT's warm-up
+                        if (r != null) for (StepHook h : hooks) h.afterStep(ctx, r);
+                    } finally {
+                        if (arenaStep != null) arenaStep.close(); // the step's activations and gradients are dead from here
                     }
-                    st.step++;
-                    st.globalStep++;
-                    boolean checkpoint = cfg.checkpointEvery > 0 && st.step % cfg.checkpointEvery == 0 && st.step < steps;
-                    if (runner != null && (undrained >= DRAIN_EVERY || st.step == steps || checkpoint)) drainRunner(lr);
-                    double dt = (System.nanoTime() - t0) / 1e9;
-                    st.partial.trainSeconds += dt;
-                    if (++sessionSteps > ETA_WARMUP_STEPS) sessionSeconds += dt; // the first steps include the JIT's warm-up
-                    if (r != null) for (StepHook h : hooks) h.afterStep(ctx, r);
                     if (checkpoint) saveLast();
                     double perStep = sessionSteps >= 2 * ETA_WARMUP_STEPS ? sessionSeconds / (sessionSteps - ETA_WARMUP_STEPS) : Double.NaN; // no ETA yet
                     double eta = perStep * ((steps - st.step) + (double) (cfg.epochs - st.epoch - 1) * steps) + lastEvalSeconds * (cfg.epochs - st.epoch);

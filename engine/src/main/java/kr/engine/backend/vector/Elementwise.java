@@ -42,7 +42,7 @@ final class Elementwise {
 
     static Tensor unary(UnaryOp op, Tensor x) {
         int[] shape = x.shape();
-        float[] xs = Vec.floats(x), y = new float[x.numel()];
+        float[] xs = Vec.floats(x), y = Vec.written(x.numel());
         StridedRuns r = runs(shape, x);
         int sx = r.innerStride(1);
         r.forEach(GRAIN, (pos, len, tile) -> {
@@ -90,7 +90,7 @@ final class Elementwise {
     /** {@code x > 0 ? g : 0} over dense copies of both (the layouts ReLU's backward sees are contiguous). */
     static Tensor reluBackward(Tensor x, Tensor g) {
         Tensor xd = Vec.dense(x), gd = Vec.dense(g);
-        float[] xs = Vec.floats(xd), gs = Vec.floats(gd), y = new float[x.numel()];
+        float[] xs = Vec.floats(xd), gs = Vec.floats(gd), y = Vec.written(x.numel());
         int xo = xd.offset(), go = gd.offset();
         Parallel.forRange(y.length, GRAIN, (c, lo, hi) -> {
             int i = lo, ub = lo + S.loopBound(hi - lo);
@@ -106,7 +106,7 @@ final class Elementwise {
 
     static Tensor pow(Tensor x, double p) {
         int[] shape = x.shape();
-        float[] xs = Vec.floats(x), y = new float[x.numel()];
+        float[] xs = Vec.floats(x), y = Vec.written(x.numel());
         StridedRuns r = runs(shape, x);
         int sx = r.innerStride(1);
         r.forEach(GRAIN, (pos, len, tile) -> {
@@ -140,7 +140,7 @@ final class Elementwise {
     // ------------------------------------------------------------------ binary
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b, int[] out) {
-        float[] as = Vec.floats(a), bs = Vec.floats(b), y = new float[Shapes.numel(out)];
+        float[] as = Vec.floats(a), bs = Vec.floats(b), y = Vec.written(Shapes.numel(out));
         StridedRuns r = runs(out, a, b);
         int sa = r.innerStride(1), sb = r.innerStride(2);
         r.forEach(GRAIN, (pos, len, tile) -> {
@@ -227,7 +227,7 @@ final class Elementwise {
     // ------------------------------------------------------------------ compare and where
 
     static Tensor compare(CompareOp op, Tensor a, Tensor b, int[] out) {
-        float[] as = Vec.floats(a), bs = Vec.floats(b), y = new float[Shapes.numel(out)];
+        float[] as = Vec.floats(a), bs = Vec.floats(b), y = Vec.written(Shapes.numel(out));
         StridedRuns r = runs(out, a, b);
         int sa = r.innerStride(1), sb = r.innerStride(2);
         // a broadcast operand (x > 0) is filled into an L1-resident tile: compare is bound by the memory traffic of x and y
@@ -273,7 +273,7 @@ final class Elementwise {
     }
 
     static Tensor where(Tensor cond, Tensor a, Tensor b, int[] out) {
-        float[] cs = Vec.floats(cond), as = Vec.floats(a), bs = Vec.floats(b), y = new float[Shapes.numel(out)];
+        float[] cs = Vec.floats(cond), as = Vec.floats(a), bs = Vec.floats(b), y = Vec.written(Shapes.numel(out));
         StridedRuns r = runs(out, cond, a, b);
         int sc = r.innerStride(1), sa = r.innerStride(2), sb = r.innerStride(3);
         r.forEach(GRAIN, (pos, len, tile) -> {
@@ -295,7 +295,7 @@ final class Elementwise {
 
     static Tensor copy(Tensor x) {
         int[] shape = x.shape();
-        Tensor y = Vec.wrap(new float[x.numel()], shape);
+        Tensor y = Vec.wrap(Vec.written(x.numel()), shape);
         copyInto(y, x);
         return y;
     }

@@ -31,7 +31,7 @@ final class NormKernels {
         Tensor in = Vec.dense(x), rin = residual == null ? null : Vec.dense(residual);
         float[] a = Vec.floats(in), ga = values(gamma), be = values(beta), res = rin == null ? null : Vec.floats(rin);
         int rbase = rin == null ? 0 : rin.offset();
-        float[] y = new float[in.numel()], mean = new float[c], inv = new float[c];
+        float[] y = Vec.written(in.numel()), mean = new float[c], inv = new float[c];
         int base = in.offset(), stride = c * inner;
         double m = (double) n * inner;
         Parallel.forRange(c, Vec.grainFor((long) n * inner), (chunk, lo, hi) -> {
@@ -228,7 +228,7 @@ final class NormKernels {
         Tensor gin = Vec.dense(gy), xin = Vec.dense(x), yin = y == null ? null : Vec.dense(y);
         float[] g = Vec.floats(gin), a = Vec.floats(xin), ym = yin == null ? null : Vec.floats(yin);
         float[] ga = values(gamma), mean = values(meanT), inv = values(invT);
-        float[] dx = new float[xin.numel()], dgamma = new float[c], dbeta = new float[c];
+        float[] dx = Vec.written(xin.numel()), dgamma = new float[c], dbeta = new float[c];
         int gbase = gin.offset(), xbase = xin.offset(), ybase = yin == null ? 0 : yin.offset(), stride = c * inner;
         double m = (double) n * inner;
         Parallel.forRange(c, Vec.grainFor((long) n * inner), (chunk, c0, c1) -> {
@@ -296,7 +296,7 @@ final class NormKernels {
         for (int d = 0; d < dim; d++) outer *= xs[d];
         for (int d = dim + 1; d < xs.length; d++) inner *= xs[d];
         Tensor in = Vec.dense(x);
-        float[] a = Vec.floats(in), y = new float[in.numel()];
+        float[] a = Vec.floats(in), y = Vec.written(in.numel());
         int base = in.offset(), ni = inner;
         if (inner == 1) {
             Parallel.forRange(outer, Vec.grainFor(n), (c, lo, hi) -> {

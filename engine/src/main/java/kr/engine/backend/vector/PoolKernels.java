@@ -17,7 +17,7 @@ final class PoolKernels {
         int[] xs = x.shape();
         int planes = xs[0] * xs[1], h = xs[2], w = xs[3], ho = p.outH(h), wo = p.outW(w), ohw = ho * wo;
         Tensor in = Vec.dense(x);
-        float[] a = Vec.floats(in), y = new float[planes * ohw], idx = new float[planes * ohw];
+        float[] a = Vec.floats(in), y = Vec.out(planes * ohw), idx = new float[planes * ohw];
         int base = in.offset();
         Parallel.forRange(planes, Vec.grainFor((long) h * w), (c, lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) maxPlane(a, base + pl * h * w, h, w, p, y, idx, pl * ohw, ho, wo);
@@ -82,7 +82,7 @@ final class PoolKernels {
     static Tensor maxPool2dBackward(Tensor gy, Tensor argmax, int[] xs) {
         int planes = xs[0] * xs[1], hw = xs[2] * xs[3];
         Tensor gin = Vec.dense(gy), iin = Vec.dense(argmax);
-        float[] g = Vec.floats(gin), idx = Vec.floats(iin), gx = new float[planes * hw];
+        float[] g = Vec.floats(gin), idx = Vec.floats(iin), gx = Vec.out(planes * hw);
         int ohw = gin.numel() / Math.max(planes, 1), gb = gin.offset(), ib = iin.offset();
         Parallel.forRange(planes, Vec.grainFor(hw), (c, lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) scatterPlane(g, gb + pl * ohw, idx, ib + pl * ohw, ohw, gx, pl * hw);
@@ -99,7 +99,7 @@ final class PoolKernels {
         int[] xs = x.shape();
         int planes = xs[0] * xs[1], h = xs[2], w = xs[3], ho = p.outH(h), wo = p.outW(w), ohw = ho * wo;
         Tensor in = Vec.dense(x);
-        float[] a = Vec.floats(in), y = new float[planes * ohw];
+        float[] a = Vec.floats(in), y = Vec.out(planes * ohw);
         int base = in.offset();
         Parallel.forRange(planes, Vec.grainFor((long) h * w), (c, lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) avgPlane(a, base + pl * h * w, h, w, p, div, y, pl * ohw, ho, wo);
@@ -123,7 +123,7 @@ final class PoolKernels {
     static Tensor avgPool2dBackward(Tensor gy, int[] xs, Pool2dParams p, int[] div) {
         int planes = xs[0] * xs[1], h = xs[2], w = xs[3], ho = gy.shape(2), wo = gy.shape(3), ohw = ho * wo;
         Tensor gin = Vec.dense(gy);
-        float[] g = Vec.floats(gin), gx = new float[planes * h * w];
+        float[] g = Vec.floats(gin), gx = Vec.out(planes * h * w);
         int gb = gin.offset();
         Parallel.forRange(planes, Vec.grainFor((long) h * w), (c, lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) avgPlaneBackward(g, gb + pl * ohw, h, w, p, div, gx, pl * h * w, ho, wo);

@@ -58,7 +58,7 @@ final class Reductions {
             blk = new long[] {kept, 1, 1, Shapes.numel(xs) / Math.max(kept, 1)};
         }
         int ko = (int) blk[0], rm = (int) blk[1], ki = (int) blk[2], ri = (int) blk[3];
-        float[] a = Vec.floats(in), y = new float[ko * ki];
+        float[] a = Vec.floats(in), y = Vec.out(ko * ki);
         int base = in.offset();
         boolean sum = op == ReduceOp.SUM;
         if (ri > 1 || ki == 1) { // each output is a sum of rm runs of ri contiguous elements
@@ -134,7 +134,7 @@ final class Reductions {
         for (int d = 0; d < dim; d++) outer *= xs[d];
         for (int d = dim + 1; d < xs.length; d++) inner *= xs[d];
         Tensor in = Vec.dense(x);
-        float[] a = Vec.floats(in), y = new float[outer * inner];
+        float[] a = Vec.floats(in), y = Vec.out(outer * inner);
         int base = in.offset(), ni = inner;
         Parallel.forRange(outer * inner, Vec.grainFor(n), (c, lo, hi) -> {
             for (int o = lo; o < hi; o++) {

@@ -26,6 +26,16 @@ final class Vec {
         return ((CpuStorage) t.storage()).floats();
     }
 
+    /** A zeroed output array, from the step arena when a step is open ({@link CpuStorage#outputArray}). */
+    static float[] out(int n) {
+        return CpuStorage.outputArray(n);
+    }
+
+    /** An output array the caller writes in full: unzeroed when drawn from a step arena (saves a memset per op). */
+    static float[] written(int n) {
+        return CpuStorage.outputArray(n, false);
+    }
+
     static Tensor wrap(float[] data, int[] shape) {
         return Tensor.wrap(CpuStorage.of(data), shape);
     }

@@ -41,7 +41,7 @@ public class VectorBackend extends ScalarBackend {
         int r = out.length, m = out[r - 2], n = out[r - 1], k = a.shape(-1);
         int[] batch = java.util.Arrays.copyOf(out, r - 2);
         int nb = kr.engine.Shapes.numel(batch);
-        float[] c = new float[nb * m * n];
+        float[] c = kr.engine.backend.CpuStorage.outputArray(nb * m * n, false); // beta 0: the GEMM writes C without reading it
         kr.engine.Tensor result = kr.engine.Tensor.wrap(kr.engine.backend.CpuStorage.of(c), out);
         if (c.length == 0) return result;
         int[] sa = kr.engine.Shapes.broadcastStrides(a.shape(), a.strides(), kr.engine.Shapes.concat(batch, m, k));
@@ -101,7 +101,7 @@ public class VectorBackend extends ScalarBackend {
         x = gemmInput(x);
         w = gemmInput(w);
         ConvKernels.Geometry g = ConvKernels.Geometry.of(x.shape(), w.shape(), p);
-        float[] y = new float[g.outputSize()];
+        float[] y = kr.engine.backend.CpuStorage.outputArray(g.outputSize(), false);
         ConvKernels.forward(st(x).floats(), x.offset(), st(w).floats(), w.offset(), y, g);
         return kr.engine.Tensor.wrap(kr.engine.backend.CpuStorage.of(y), new int[] {g.n(), g.co(), g.ho(), g.wo()});
     }
@@ -112,7 +112,7 @@ public class VectorBackend extends ScalarBackend {
         gy = gemmInput(gy);
         w = gemmInput(w);
         ConvKernels.Geometry g = ConvKernels.Geometry.of(xShape, w.shape(), p);
-        float[] gx = new float[g.inputSize()];
+        float[] gx = kr.engine.backend.CpuStorage.outputArray(g.inputSize(), false);
         ConvKernels.backwardInput(st(gy).floats(), gy.offset(), st(w).floats(), w.offset(), gx, g);
         return kr.engine.Tensor.wrap(kr.engine.backend.CpuStorage.of(gx), xShape.clone());
     }
@@ -123,7 +123,7 @@ public class VectorBackend extends ScalarBackend {
         gy = gemmInput(gy);
         x = gemmInput(x);
         ConvKernels.Geometry g = ConvKernels.Geometry.of(x.shape(), wShape, p);
-        float[] gw = new float[g.weightSize()];
+        float[] gw = kr.engine.backend.CpuStorage.outputArray(g.weightSize(), false);
         ConvKernels.backwardWeight(st(gy).floats(), gy.offset(), st(x).floats(), x.offset(), gw, g);
         return kr.engine.Tensor.wrap(kr.engine.backend.CpuStorage.of(gw), wShape.clone());
     }
