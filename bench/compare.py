@@ -31,6 +31,8 @@ How the times are made trustworthy:
     the 5 before, and the JIT idle (no compilation finished in that window, none queued), at most
     --warm-max-s seconds (rows where that cap was hit are marked 'w'). NumPy/PyTorch get 3 calls and
     at least 0.3 s each.
+  * kr's conv and train-step workloads run each rep in a StepArena step, as `kr train` runs its steps:
+    outputs are the previous rep's buffers, not new arrays (PyTorch's caching allocator does the same).
   * Then --rounds rounds; each round times every workload on all three sides back to back (the order
     of the sides rotates per round), so a burst of machine load hits all alike. Each cell shows
     min/median/max over the rounds of the per-round median; ratio = median kr / median reference, with

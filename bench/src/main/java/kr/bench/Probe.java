@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import javax.management.ObjectName;
 import jdk.incubator.vector.FloatVector;
+import kr.engine.backend.StepArena;
 import kr.engine.backend.vector.Gemm;
 
 /**
@@ -303,7 +304,12 @@ public final class Probe {
             Workloads.verifyConv(c, pass);
             Workloads.ConvData d = Workloads.ConvData.random(c, 3);
             Workloads.verifyConvAtBatch(d, pass);
-            return timed(() -> d.run(Workloads.VECTOR, pass), c.flop(),
+            StepArena arena = new StepArena(); // outputs reused rep after rep, as in training (and PyTorch's caching allocator)
+            return timed(() -> {
+                try (var s = arena.step()) {
+                    d.run(Workloads.VECTOR, pass);
+                }
+            }, c.flop(),
                     "vs the float64 scalar backend: batch 2, and the timed batch (" + (pass == Workloads.Pass.BACKWARD_WEIGHT ? "all of it" : "first and last image") + ")");
         }
     }
@@ -325,9 +331,12 @@ public final class Probe {
                 if (data.indexOf(d) == data.stream().map(Workloads.ConvData::conv).toList().indexOf(d.conv()))
                     for (Workloads.Pass p : List.of(Workloads.Pass.FORWARD, Workloads.Pass.BACKWARD_INPUT)) Workloads.verifyConvAtBatch(d, p);
             double flop = 3 * convs.stream().mapToDouble(Workloads.Conv::flop).sum();
+            StepArena arena = new StepArena();
             return timed(() -> {
-                for (Workloads.ConvData d : data)
-                    for (Workloads.Pass p : Workloads.Pass.values()) d.run(Workloads.VECTOR, p);
+                try (var s = arena.step()) {
+                    for (Workloads.ConvData d : data)
+                        for (Workloads.Pass p : Workloads.Pass.values()) d.run(Workloads.VECTOR, p);
+                }
             }, flop, "every distinct layer and pass vs the float64 scalar backend at batch 2; fwd and bwd-input also at the timed batch");
         }
     }
