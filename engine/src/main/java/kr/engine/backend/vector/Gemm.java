@@ -33,6 +33,19 @@ public final class Gemm {
     static String defaultTile(boolean wide, int jdk) {
         return wide ? "8x2" : jdk == 17 ? "6x2" : "5x2";
     }
+    /**
+     * Whether full tiles run the packed kernels, whose strides are constants (same bits). Measured per width and JDK
+     * (engine/NOTES.md G9, Ice Lake Xeon, sgemm 1024): JDK 17 AVX2 34.8-37.2 ms against 37.7-39.5 strided; JDK 25 AVX2
+     * 47.6-48.7 against 40.0-40.2 (no); JDK 25 AVX-512 21.1-22.3 against 22.3-34.9; JDK 17 AVX-512 equal (25.8-26.5
+     * against 25.6-26.7: strided kept). -Dkr.gemm.packed=true|false overrides.
+     */
+    static final boolean PACKED = System.getProperty("kr.gemm.packed") != null ? Boolean.getBoolean("kr.gemm.packed")
+            : defaultPacked(Kernels.WIDE, Runtime.version().feature());
+
+    static boolean defaultPacked(boolean wide, int jdk) {
+        return jdk == 17 ? !wide : wide;
+    }
+
     /** Rows of A per micro-panel. */
     public static final int MR = TILE.rows();
     /** Columns of B per micro-panel. */
@@ -143,10 +156,12 @@ public final class Gemm {
     private static void tile(int kc, float[] pa, int ir, float[] pb, int jr, int mr, int nr, float[] c, int ci, int ldc, float alpha, boolean load,
             float[] tile) {
         if (mr == MR && nr == NR) {
-            Kernels.run(TILE, kc, pa, ir * kc, MR, pb, jr * kc, NR, c, ci, ldc, alpha, load);
+            if (PACKED) Kernels.runPacked(TILE, kc, pa, ir * kc, pb, jr * kc, c, ci, ldc, alpha, load);
+            else Kernels.run(TILE, kc, pa, ir * kc, MR, pb, jr * kc, NR, c, ci, ldc, alpha, load);
             return;
         }
-        Kernels.run(TILE, kc, pa, ir * kc, MR, pb, jr * kc, NR, tile, 0, NR, alpha, false);
+        if (PACKED) Kernels.runPacked(TILE, kc, pa, ir * kc, pb, jr * kc, tile, 0, NR, alpha, false);
+        else Kernels.run(TILE, kc, pa, ir * kc, MR, pb, jr * kc, NR, tile, 0, NR, alpha, false);
         for (int i = 0; i < mr; i++)
             for (int j = 0; j < nr; j++) {
                 float t = tile[i * NR + j];

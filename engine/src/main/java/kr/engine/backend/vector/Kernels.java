@@ -78,6 +78,22 @@ final class Kernels {
         }
     }
 
+    /** {@link #run} over the GEMM's packed panels ({@code as} = t.rows(), {@code bs} = t.cols()), the strides as constants. */
+    static void runPacked(Tile t, int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {
+        switch (t.id()) {
+            case 0 -> kernel5x3k(kc, a, ao, b, bo, c, co, ldc, alpha, load);
+            case 1 -> kernel6x2k(kc, a, ao, b, bo, c, co, ldc, alpha, load);
+            case 2 -> kernel8x2k(kc, a, ao, b, bo, c, co, ldc, alpha, load);
+            case 3 -> kernel4x4k(kc, a, ao, b, bo, c, co, ldc, alpha, load);
+            case 4 -> kernel8x1k(kc, a, ao, b, bo, c, co, ldc, alpha, load);
+            case 5 -> kernel4x2k(kc, a, ao, b, bo, c, co, ldc, alpha, load);
+            case 6 -> kernel3x4k(kc, a, ao, b, bo, c, co, ldc, alpha, load);
+            case 7 -> kernel4x3k(kc, a, ao, b, bo, c, co, ldc, alpha, load);
+            case 8 -> kernel5x2k(kc, a, ao, b, bo, c, co, ldc, alpha, load);
+            default -> throw new IllegalArgumentException("[gemm] tile " + t + " is not a strided kernel");
+        }
+    }
+
     /** The table kernel of tile t; {@code as} must be t.rows() (weights packed in panels of t.rows() rows). */
     static void runTable(Tile t, int kc, float[] a, int ao, int as, float[] b, int bo, int bs, int[] koff, float[] c, int co, int ldc,
             boolean load) {
@@ -206,6 +222,66 @@ final class Kernels {
         }
     }
 
+    /** 5 x 3 vectors over packed panels: A row p broadcast from {@code a[ao + p*5 + i]}, B row p at {@code b[bo + p*3*VL]}. */
+    static void kernel5x3k(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 3 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 7 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 9 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 10 * VL), c3_2 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 13 * VL), c4_2 = FloatVector.fromArray(S, ZEROS, 14 * VL);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (3 * VL), ai = ao + p * 5;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1); c0_2 = x.fma(b2, c0_2);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1); c1_2 = x.fma(b2, c1_2);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1); c2_2 = x.fma(b2, c2_2);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1); c3_2 = x.fma(b2, c3_2);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1); c4_2 = x.fma(b2, c4_2);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c0_2.fma(al, FloatVector.fromArray(S, c, co + 2 * VL)).intoArray(c, co + 2 * VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c1_2.fma(al, FloatVector.fromArray(S, c, co + ldc + 2 * VL)).intoArray(c, co + ldc + 2 * VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c2_2.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 2 * VL)).intoArray(c, co + 2 * ldc + 2 * VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c3_2.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + 2 * VL)).intoArray(c, co + 3 * ldc + 2 * VL);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+            c4_2.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc + 2 * VL)).intoArray(c, co + 4 * ldc + 2 * VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c0_2.mul(al).intoArray(c, co + 2 * VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c1_2.mul(al).intoArray(c, co + ldc + 2 * VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c2_2.mul(al).intoArray(c, co + 2 * ldc + 2 * VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c3_2.mul(al).intoArray(c, co + 3 * ldc + 2 * VL);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c4_1.mul(al).intoArray(c, co + 4 * ldc + VL);
+            c4_2.mul(al).intoArray(c, co + 4 * ldc + 2 * VL);
+        }
+    }
+
     /** 6 x 2 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel6x2(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
         FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
@@ -216,6 +292,62 @@ final class Kernels {
         FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = x.fma(b0, c5_0); c5_1 = x.fma(b1, c5_1);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+            c5_0.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c5_1.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc + VL)).intoArray(c, co + 5 * ldc + VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c4_1.mul(al).intoArray(c, co + 4 * ldc + VL);
+            c5_0.mul(al).intoArray(c, co + 5 * ldc);
+            c5_1.mul(al).intoArray(c, co + 5 * ldc + VL);
+        }
+    }
+
+    /** 6 x 2 vectors over packed panels: A row p broadcast from {@code a[ao + p*6 + i]}, B row p at {@code b[bo + p*2*VL]}. */
+    static void kernel6x2k(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (2 * VL), ai = ao + p * 6;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
             FloatVector x;
@@ -274,6 +406,76 @@ final class Kernels {
         FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 14 * VL), c7_1 = FloatVector.fromArray(S, ZEROS, 15 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = x.fma(b0, c5_0); c5_1 = x.fma(b1, c5_1);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = x.fma(b0, c6_0); c6_1 = x.fma(b1, c6_1);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = x.fma(b0, c7_0); c7_1 = x.fma(b1, c7_1);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+            c5_0.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c5_1.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc + VL)).intoArray(c, co + 5 * ldc + VL);
+            c6_0.fma(al, FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c6_1.fma(al, FloatVector.fromArray(S, c, co + 6 * ldc + VL)).intoArray(c, co + 6 * ldc + VL);
+            c7_0.fma(al, FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+            c7_1.fma(al, FloatVector.fromArray(S, c, co + 7 * ldc + VL)).intoArray(c, co + 7 * ldc + VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c4_1.mul(al).intoArray(c, co + 4 * ldc + VL);
+            c5_0.mul(al).intoArray(c, co + 5 * ldc);
+            c5_1.mul(al).intoArray(c, co + 5 * ldc + VL);
+            c6_0.mul(al).intoArray(c, co + 6 * ldc);
+            c6_1.mul(al).intoArray(c, co + 6 * ldc + VL);
+            c7_0.mul(al).intoArray(c, co + 7 * ldc);
+            c7_1.mul(al).intoArray(c, co + 7 * ldc + VL);
+        }
+    }
+
+    /** 8 x 2 vectors over packed panels: A row p broadcast from {@code a[ao + p*8 + i]}, B row p at {@code b[bo + p*2*VL]}. */
+    static void kernel8x2k(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 10 * VL), c5_1 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c6_1 = FloatVector.fromArray(S, ZEROS, 13 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 14 * VL), c7_1 = FloatVector.fromArray(S, ZEROS, 15 * VL);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (2 * VL), ai = ao + p * 8;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
             FloatVector x;
@@ -392,6 +594,66 @@ final class Kernels {
         }
     }
 
+    /** 4 x 4 vectors over packed panels: A row p broadcast from {@code a[ao + p*4 + i]}, B row p at {@code b[bo + p*4*VL]}. */
+    static void kernel4x4k(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL), c0_3 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 5 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 6 * VL), c1_3 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 9 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 10 * VL), c2_3 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 12 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 13 * VL), c3_2 = FloatVector.fromArray(S, ZEROS, 14 * VL), c3_3 = FloatVector.fromArray(S, ZEROS, 15 * VL);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (4 * VL), ai = ao + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1); c0_2 = x.fma(b2, c0_2); c0_3 = x.fma(b3, c0_3);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1); c1_2 = x.fma(b2, c1_2); c1_3 = x.fma(b3, c1_3);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1); c2_2 = x.fma(b2, c2_2); c2_3 = x.fma(b3, c2_3);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1); c3_2 = x.fma(b2, c3_2); c3_3 = x.fma(b3, c3_3);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c0_2.fma(al, FloatVector.fromArray(S, c, co + 2 * VL)).intoArray(c, co + 2 * VL);
+            c0_3.fma(al, FloatVector.fromArray(S, c, co + 3 * VL)).intoArray(c, co + 3 * VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c1_2.fma(al, FloatVector.fromArray(S, c, co + ldc + 2 * VL)).intoArray(c, co + ldc + 2 * VL);
+            c1_3.fma(al, FloatVector.fromArray(S, c, co + ldc + 3 * VL)).intoArray(c, co + ldc + 3 * VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c2_2.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 2 * VL)).intoArray(c, co + 2 * ldc + 2 * VL);
+            c2_3.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 3 * VL)).intoArray(c, co + 2 * ldc + 3 * VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c3_2.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + 2 * VL)).intoArray(c, co + 3 * ldc + 2 * VL);
+            c3_3.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + 3 * VL)).intoArray(c, co + 3 * ldc + 3 * VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c0_2.mul(al).intoArray(c, co + 2 * VL);
+            c0_3.mul(al).intoArray(c, co + 3 * VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c1_2.mul(al).intoArray(c, co + ldc + 2 * VL);
+            c1_3.mul(al).intoArray(c, co + ldc + 3 * VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c2_2.mul(al).intoArray(c, co + 2 * ldc + 2 * VL);
+            c2_3.mul(al).intoArray(c, co + 2 * ldc + 3 * VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c3_2.mul(al).intoArray(c, co + 3 * ldc + 2 * VL);
+            c3_3.mul(al).intoArray(c, co + 3 * ldc + 3 * VL);
+        }
+    }
+
     /** 8 x 1 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel8x1(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
         FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
@@ -404,6 +666,59 @@ final class Kernels {
         FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = x.fma(b0, c5_0);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = x.fma(b0, c6_0);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = x.fma(b0, c7_0);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c5_0.fma(al, FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+            c6_0.fma(al, FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+            c7_0.fma(al, FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c5_0.mul(al).intoArray(c, co + 5 * ldc);
+            c6_0.mul(al).intoArray(c, co + 6 * ldc);
+            c7_0.mul(al).intoArray(c, co + 7 * ldc);
+        }
+    }
+
+    /** 8 x 1 vectors over packed panels: A row p broadcast from {@code a[ao + p*8 + i]}, B row p at {@code b[bo + p*1*VL]}. */
+    static void kernel8x1k(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 4 * VL);
+        FloatVector c5_0 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c6_0 = FloatVector.fromArray(S, ZEROS, 6 * VL);
+        FloatVector c7_0 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (1 * VL), ai = ao + p * 8;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector x;
             x = FloatVector.broadcast(S, a[ai]);
@@ -487,6 +802,48 @@ final class Kernels {
         }
     }
 
+    /** 4 x 2 vectors over packed panels: A row p broadcast from {@code a[ao + p*4 + i]}, B row p at {@code b[bo + p*2*VL]}. */
+    static void kernel4x2k(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (2 * VL), ai = ao + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+        }
+    }
+
     /** 3 x 4 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel3x4(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
         FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL), c0_3 = FloatVector.fromArray(S, ZEROS, 3 * VL);
@@ -494,6 +851,55 @@ final class Kernels {
         FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 9 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 10 * VL), c2_3 = FloatVector.fromArray(S, ZEROS, 11 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1); c0_2 = x.fma(b2, c0_2); c0_3 = x.fma(b3, c0_3);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1); c1_2 = x.fma(b2, c1_2); c1_3 = x.fma(b3, c1_3);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1); c2_2 = x.fma(b2, c2_2); c2_3 = x.fma(b3, c2_3);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c0_2.fma(al, FloatVector.fromArray(S, c, co + 2 * VL)).intoArray(c, co + 2 * VL);
+            c0_3.fma(al, FloatVector.fromArray(S, c, co + 3 * VL)).intoArray(c, co + 3 * VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c1_2.fma(al, FloatVector.fromArray(S, c, co + ldc + 2 * VL)).intoArray(c, co + ldc + 2 * VL);
+            c1_3.fma(al, FloatVector.fromArray(S, c, co + ldc + 3 * VL)).intoArray(c, co + ldc + 3 * VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c2_2.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 2 * VL)).intoArray(c, co + 2 * ldc + 2 * VL);
+            c2_3.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 3 * VL)).intoArray(c, co + 2 * ldc + 3 * VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c0_2.mul(al).intoArray(c, co + 2 * VL);
+            c0_3.mul(al).intoArray(c, co + 3 * VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c1_2.mul(al).intoArray(c, co + ldc + 2 * VL);
+            c1_3.mul(al).intoArray(c, co + ldc + 3 * VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c2_2.mul(al).intoArray(c, co + 2 * ldc + 2 * VL);
+            c2_3.mul(al).intoArray(c, co + 2 * ldc + 3 * VL);
+        }
+    }
+
+    /** 3 x 4 vectors over packed panels: A row p broadcast from {@code a[ao + p*3 + i]}, B row p at {@code b[bo + p*4*VL]}. */
+    static void kernel3x4k(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL), c0_3 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 5 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 6 * VL), c1_3 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 9 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 10 * VL), c2_3 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (4 * VL), ai = ao + p * 3;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
             FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * VL);
@@ -587,6 +993,57 @@ final class Kernels {
         }
     }
 
+    /** 4 x 3 vectors over packed panels: A row p broadcast from {@code a[ao + p*4 + i]}, B row p at {@code b[bo + p*3*VL]}. */
+    static void kernel4x3k(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL), c0_2 = FloatVector.fromArray(S, ZEROS, 2 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 3 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 4 * VL), c1_2 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 7 * VL), c2_2 = FloatVector.fromArray(S, ZEROS, 8 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 9 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 10 * VL), c3_2 = FloatVector.fromArray(S, ZEROS, 11 * VL);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (3 * VL), ai = ao + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1); c0_2 = x.fma(b2, c0_2);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1); c1_2 = x.fma(b2, c1_2);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1); c2_2 = x.fma(b2, c2_2);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1); c3_2 = x.fma(b2, c3_2);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c0_2.fma(al, FloatVector.fromArray(S, c, co + 2 * VL)).intoArray(c, co + 2 * VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c1_2.fma(al, FloatVector.fromArray(S, c, co + ldc + 2 * VL)).intoArray(c, co + ldc + 2 * VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c2_2.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + 2 * VL)).intoArray(c, co + 2 * ldc + 2 * VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c3_2.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + 2 * VL)).intoArray(c, co + 3 * ldc + 2 * VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c0_2.mul(al).intoArray(c, co + 2 * VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c1_2.mul(al).intoArray(c, co + ldc + 2 * VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c2_2.mul(al).intoArray(c, co + 2 * ldc + 2 * VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c3_2.mul(al).intoArray(c, co + 3 * ldc + 2 * VL);
+        }
+    }
+
     /** 5 x 2 vectors: A row p broadcast from {@code a[ao + p*as + i]}, B row p at {@code b[bo + p*bs]}. */
     static void kernel5x2(int kc, float[] a, int ao, int as, float[] b, int bo, int bs, float[] c, int co, int ldc, float alpha, boolean load) {
         FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
@@ -596,6 +1053,55 @@ final class Kernels {
         FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs, ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c0_0 = x.fma(b0, c0_0); c0_1 = x.fma(b1, c0_1);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = x.fma(b0, c1_0); c1_1 = x.fma(b1, c1_1);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = x.fma(b0, c2_0); c2_1 = x.fma(b1, c2_1);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = x.fma(b0, c3_0); c3_1 = x.fma(b1, c3_1);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = x.fma(b0, c4_0); c4_1 = x.fma(b1, c4_1);
+        }
+        FloatVector al = FloatVector.broadcast(S, alpha);
+        if (load) {
+            c0_0.fma(al, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c0_1.fma(al, FloatVector.fromArray(S, c, co + VL)).intoArray(c, co + VL);
+            c1_0.fma(al, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c1_1.fma(al, FloatVector.fromArray(S, c, co + ldc + VL)).intoArray(c, co + ldc + VL);
+            c2_0.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+            c2_1.fma(al, FloatVector.fromArray(S, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+            c3_0.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+            c3_1.fma(al, FloatVector.fromArray(S, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+            c4_0.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+            c4_1.fma(al, FloatVector.fromArray(S, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+        } else {
+            c0_0.mul(al).intoArray(c, co);
+            c0_1.mul(al).intoArray(c, co + VL);
+            c1_0.mul(al).intoArray(c, co + ldc);
+            c1_1.mul(al).intoArray(c, co + ldc + VL);
+            c2_0.mul(al).intoArray(c, co + 2 * ldc);
+            c2_1.mul(al).intoArray(c, co + 2 * ldc + VL);
+            c3_0.mul(al).intoArray(c, co + 3 * ldc);
+            c3_1.mul(al).intoArray(c, co + 3 * ldc + VL);
+            c4_0.mul(al).intoArray(c, co + 4 * ldc);
+            c4_1.mul(al).intoArray(c, co + 4 * ldc + VL);
+        }
+    }
+
+    /** 5 x 2 vectors over packed panels: A row p broadcast from {@code a[ao + p*5 + i]}, B row p at {@code b[bo + p*2*VL]}. */
+    static void kernel5x2k(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, boolean load) {
+        FloatVector c0_0 = FloatVector.fromArray(S, ZEROS, 0 * VL), c0_1 = FloatVector.fromArray(S, ZEROS, 1 * VL);
+        FloatVector c1_0 = FloatVector.fromArray(S, ZEROS, 2 * VL), c1_1 = FloatVector.fromArray(S, ZEROS, 3 * VL);
+        FloatVector c2_0 = FloatVector.fromArray(S, ZEROS, 4 * VL), c2_1 = FloatVector.fromArray(S, ZEROS, 5 * VL);
+        FloatVector c3_0 = FloatVector.fromArray(S, ZEROS, 6 * VL), c3_1 = FloatVector.fromArray(S, ZEROS, 7 * VL);
+        FloatVector c4_0 = FloatVector.fromArray(S, ZEROS, 8 * VL), c4_1 = FloatVector.fromArray(S, ZEROS, 9 * VL);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (2 * VL), ai = ao + p * 5;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
             FloatVector x;

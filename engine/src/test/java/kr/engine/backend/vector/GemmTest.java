@@ -64,22 +64,25 @@ class GemmTest {
         Rng rng = new Rng(4);
         for (Kernels.Tile t : new Kernels.Tile[] {Kernels.T5x3, Kernels.T6x2, Kernels.T8x2, Kernels.T4x4, Kernels.T8x1, Kernels.T4x2,
                 Kernels.T3x4, Kernels.T4x3, Kernels.T5x2})
-            for (boolean load : new boolean[] {false, true}) {
-                int kc = 37, as = t.rows() + 3, bs = t.cols() + 5, ldc = t.cols() + 7, ao = 2, bo = 3, co = 4;
+            for (int mode = 0; mode < 4; mode++) {
+                boolean load = (mode & 1) != 0, packed = (mode & 2) != 0; // packed: panels of exactly rows x cols, the constant strides
+                int kc = 37, as = t.rows() + (packed ? 0 : 3), bs = t.cols() + (packed ? 0 : 5), ldc = t.cols() + 7, ao = 2, bo = 3, co = 4;
                 float[] a = random(rng, ao + kc * as), b = random(rng, bo + kc * bs), c = random(rng, co + t.rows() * ldc);
                 float[] before = c.clone();
-                Kernels.run(t, kc, a, ao, as, b, bo, bs, c, co, ldc, 0.5f, load);
+                if (packed) Kernels.runPacked(t, kc, a, ao, b, bo, c, co, ldc, 0.5f, load);
+                else Kernels.run(t, kc, a, ao, as, b, bo, bs, c, co, ldc, 0.5f, load);
                 for (int r = 0; r < t.rows(); r++)
                     for (int j = 0; j < t.cols(); j++) {
                         double s = 0;
                         for (int p = 0; p < kc; p++) s += (double) a[ao + p * as + r] * b[bo + p * bs + j];
                         double e = 0.5 * s + (load ? before[co + r * ldc + j] : 0);
-                        assertEquals(e, c[co + r * ldc + j], 1e-4, "tile " + t + " load=" + load + " C[" + r + "," + j + "]");
+                        assertEquals(e, c[co + r * ldc + j], 1e-4, "tile " + t + " load=" + load + " packed=" + packed + " C[" + r + "," + j + "]");
                     }
             }
         assertEquals("6x2", Gemm.defaultTile(false, 17));
         assertEquals("5x2", Gemm.defaultTile(false, 25));
         assertEquals("8x2", Gemm.defaultTile(true, 17));
+        assertTrue(Gemm.defaultPacked(false, 17) && !Gemm.defaultPacked(false, 25) && Gemm.defaultPacked(true, 25) && !Gemm.defaultPacked(true, 17));
     }
 
     @Test
