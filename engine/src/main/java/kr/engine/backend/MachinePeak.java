@@ -232,12 +232,23 @@ public record MachinePeak(double gflops, double gbps, String compute, String mem
 
     /** The CPU's model name (Linux /proc/cpuinfo), else the OS architecture. */
     public static String cpuModel() {
+        String m = cpuinfo("model name");
+        return m != null ? m : System.getProperty("os.arch"); // not Linux: the architecture says something at least
+    }
+
+    /** The CPU's vendor as /proc/cpuinfo names it ("GenuineIntel", "AuthenticAMD"), or "" where unknown. */
+    public static String cpuVendor() {
+        String v = cpuinfo("vendor_id");
+        return v != null ? v : "";
+    }
+
+    private static String cpuinfo(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo")))
-                if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();
-        } catch (Exception e) { // not Linux: the architecture says something at least
+                if (line.startsWith(key)) return line.substring(line.indexOf(':') + 1).trim();
+        } catch (Exception e) { // not Linux
         }
-        return System.getProperty("os.arch");
+        return null;
     }
 
     // a holder, so that this class loads without the incubator module

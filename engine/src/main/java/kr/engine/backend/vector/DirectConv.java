@@ -972,8 +972,20 @@ final class DirectConv {
             Conv2dParams p = g.p();
             // the lane partials are VL times the weight gradient: up to 16 MB of them per thread chunk
             return (long) g.co() * g.kdim() * Kernels.VL <= 1 << 22 && g.groups() == 1 && g.kw() == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1
-                    && g.wo() % Kernels.VL == 0 && (g.wo() >= 2 * Kernels.VL || stackable(g)) && Boolean.parseBoolean(System.getProperty("kr.conv.dot", "true"));
+                    && g.wo() % Kernels.VL == 0 && (g.wo() >= 2 * Kernels.VL || stackable(g) && stackedDot()) && Boolean.parseBoolean(System.getProperty("kr.conv.dot", "true"));
         }
+
+        /**
+         * Whether one-vector rows take the stacked dot kernels (C13) rather than the segment tiles. Everywhere but on
+         * Intel's AVX-512 cores: there 32->32 16x16 ran 11.8-15.7 ms stacked against 8.0-8.4 with the segment tiles in
+         * 4 JVMs (Ice Lake Xeon, C29), where Zen 4 ran it 6.7-7.2 against 7.8-8.0 (C13). -Dkr.conv.stackedDot overrides.
+         */
+        static boolean stackedDot() {
+            String p = System.getProperty("kr.conv.stackedDot");
+            return p != null ? Boolean.parseBoolean(p) : STACKED_DOT_DEFAULT;
+        }
+
+        private static final boolean STACKED_DOT_DEFAULT = !(Kernels.WIDE && kr.engine.backend.MachinePeak.cpuVendor().equals("GenuineIntel"));
 
         /** Whether images can be stacked with one shared zero row between them (backwardWeightStacked): padding 1 of a 3-row kernel, stride 1. */
         static boolean stackable(Geometry g) {

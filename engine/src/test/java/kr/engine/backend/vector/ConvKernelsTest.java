@@ -129,6 +129,13 @@ class ConvKernelsTest {
         withProperty("kr.conv.rowPairs", "true", this::geometriesMatchReferenceOnEveryPath);
     }
 
+    /** The stacked dot kernels (C13) are off by default on Intel's AVX-512 cores (C29); forced either way, the geometries match. */
+    @Test
+    void stackedDotEitherWayMatchesReference() {
+        withProperty("kr.conv.stackedDot", "true", this::geometriesMatchReferenceOnEveryPath);
+        withProperty("kr.conv.stackedDot", "false", this::geometriesMatchReferenceOnEveryPath);
+    }
+
     /** Shifted copies (C20) run by default at AVX-512 only; forced on, the geometries still match at either width. */
     @Test
     void shiftedCopiesMatchReference() {
