@@ -7,6 +7,9 @@ import kr.data.Batch;
  * optimizer does, so a method can modify them (clip, project, add terms); {@link #afterStep} runs
  * after the update; {@link #afterEpoch} after the epoch's evaluation. Throwing stops training (the
  * last checkpoint stays valid).
+ * On the CPU a step runs in a {@link kr.engine.backend.StepArena}: tensors computed during the step
+ * (activations, gradients, the result's logits) are dead once {@link #afterStep} returns, so a hook
+ * that keeps one across steps copies out its numbers ({@code toFloatArray}, {@code item}).
  *
  * <pre>{@code trainer.addHook(new StepHook() { public void afterBackward(StepContext c, Batch b) { clip(c.model()); } }); }</pre>
  */

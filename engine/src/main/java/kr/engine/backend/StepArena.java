@@ -22,11 +22,11 @@ import java.util.Map;
  *
  * <pre>{@code
  * StepArena arena = new StepArena();
- * for (Batch b : batches) {
- *     try (var step = arena.step()) {
+ * for (int step = 0; step < steps; step++) {
+ *     try (var s = arena.step()) {
  *         opt.zeroGrad();
- *         Tensor loss = F.crossEntropy(model.forward(b.x()), b.y());
- *         double l = loss.item();
+ *         Tensor loss = F.crossEntropy(model.forward(x), labels);
+ *         losses.add(loss.item()); // a double: it outlives the step
  *         loss.backward();
  *         opt.step();
  *     }
