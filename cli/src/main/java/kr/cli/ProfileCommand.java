@@ -111,7 +111,9 @@ final class ProfileCommand implements Callable<Integer> {
         String report = String.format(Locale.ROOT, "%s, batch %d, %d step(s) after %d warm-up, backend %s: %.1f ms per step profiled (mean)%s%s%n", model, batch,
                 steps, warmup, backend, ms, Double.isInfinite(fastest) ? "" : String.format(Locale.ROOT, ", fastest %.1f ms", fastest),
                 Double.isNaN(unprofiled) ? "" : String.format(Locale.ROOT, "; fastest unprofiled warm-up step %.1f ms", unprofiled))
-                + machine + p.peakSummary() + "\n" + p.table() + "\n" + p.shapeTable(top) + "\n" + p.layerTable();
+                + machine + (arena == null ? "" : String.format(Locale.ROOT, "step arena: %.1f MiB of kernel outputs reused step after step (-Dkr.arena=false turns it off)%n",
+                        arena.heldBytes() / 1048576.0))
+                + p.peakSummary() + "\n" + p.table() + "\n" + p.shapeTable(top) + "\n" + p.layerTable();
         main.out.print(report);
         if (out != null) {
             Files.createDirectories(out);
