@@ -71,6 +71,34 @@ class TrainerResumeTest {
         assertEquals("3", meta.get("kr.classes"));
     }
 
+    /** kr train runs each CPU step in a StepArena (reused buffers, unzeroed outputs): without it, the same bits; a step's logits are dead after it. */
+    @Test
+    void stepArenaChangesNoBitAndEndsTheStepsTensors() throws IOException {
+        String before = System.getProperty("kr.arena");
+        System.setProperty("kr.arena", "false");
+        DemoCnn plain = TinyRuns.model(11);
+        Trainer.Result r;
+        try {
+            r = TinyRuns.trainer(TinyRuns.config(), plain, tmp.resolve("no-arena")).run();
+        } finally {
+            if (before == null) System.clearProperty("kr.arena");
+            else System.setProperty("kr.arena", before);
+        }
+        TinyRuns.assertSameBits(reference.stateDict(), plain.stateDict());
+        assertEquals(times(referenceResult.history()), times(r.history()));
+        Tensor[] kept = new Tensor[1];
+        Trainer t = TinyRuns.trainer(TinyRuns.config(), TinyRuns.model(11), tmp.resolve("kept"));
+        t.addHook(new StepHook() {
+            @Override
+            public void afterStep(StepContext ctx, Objective.Result res) {
+                if (kept[0] == null) kept[0] = res.logits();
+            }
+        });
+        t.run();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> kept[0].toFloatArray());
+        assertTrue(e.getMessage().contains("after its step closed"), e.getMessage());
+    }
+
     @Test
     void sameSeedSameRunBitForBit() throws IOException {
         DemoCnn again = TinyRuns.model(11);
