@@ -105,7 +105,7 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
-        if (direct(g, images, true)) {
+        if (direct(g, images, Pass.FORWARD)) {
             DirectConv.Forward plan = DirectConv.Forward.of(w, wOff, g);
             Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.forward(x, xOff, y, g, lo, hi, plan));
             return;
@@ -117,7 +117,7 @@ public final class ConvKernels {
 
     /** Which algorithm runs grouped (non-depthwise) convolutions. */
     enum Path {
-        /** {@link DirectConv} when images can be split over threads, except 1x1 forward passes (see {@link #direct}); else im2col + GEMM. */
+        /** {@link DirectConv} when images can be split over threads, except 1x1 forward passes and AVX-512's strided 1x1 backward-input (see {@link #direct}); else im2col + GEMM. */
         AUTO,
         /** {@link DirectConv} whenever it applies (tests). */
         DIRECT,
@@ -132,25 +132,24 @@ public final class ConvKernels {
         return Path.valueOf(kr.engine.backend.Backends.config().convPath().toUpperCase(java.util.Locale.ROOT));
     }
 
+    /** The pass that asks {@link #direct}. */
+    private enum Pass {
+        FORWARD, BACKWARD_INPUT, BACKWARD_WEIGHT
+    }
+
     /**
      * Measured (bench/NOTES.md): the direct path wins for every 3x3 layer of ResNet-20 in all three
      * passes and for both gradients of the 1x1 stride-2 shortcuts; for their forward pass im2col (a
-     * strided subsample) + GEMM is 2-3x faster. 1x1 stride-1 layers need no im2col at all.
+     * strided subsample) + GEMM is 2-3x faster. 1x1 stride-1 layers need no im2col at all. At AVX-512
+     * the shortcuts' backward-input is also faster by GEMM into columns and a scatter (Ice Lake Xeon,
+     * C29: 16->32 2.47 ms against 4.29, 32->64 1.81 against 2.54; AVX2 measured no better, 2.84 / 2.06
+     * against 2.74 / 1.74, so it keeps the direct pass).
      */
-    /**
-     * AUTO's backward-input of a 1x1 stride-2 convolution (the ResNet shortcut) at AVX-512: a GEMM per image into
-     * columns and a scatter beat the direct pass's single tap phase (Ice Lake Xeon, C29: 16->32 2.47 ms against 4.29,
-     * 32->64 1.81 against 2.54; AVX2 measured no better, 2.84 / 2.06 against 2.74 / 1.74, so it keeps the direct pass).
-     */
-    private static boolean stridedPointwiseByGemm(Geometry g) {
-        Conv2dParams p = g.p();
-        return path() == Path.AUTO && Kernels.WIDE && g.kh() * g.kw() == 1 && (p.strideH() > 1 || p.strideW() > 1);
-    }
-
-    private static boolean direct(Geometry g, boolean images, boolean forwardPass) {
+    private static boolean direct(Geometry g, boolean images, Pass pass) {
         if (!DirectConv.applies(g)) return false;
+        boolean byGemm = g.kh() * g.kw() == 1 && (pass == Pass.FORWARD || pass == Pass.BACKWARD_INPUT && Kernels.WIDE && (g.p().strideH() > 1 || g.p().strideW() > 1));
         return switch (path()) {
-            case AUTO -> images && !g.pointwise() && !(forwardPass && g.kh() * g.kw() == 1);
+            case AUTO -> images && !g.pointwise() && !byGemm;
             case DIRECT, POSITIONS -> true;
             case IM2COL -> false;
         };
@@ -232,7 +231,7 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
-        if (direct(g, images, false) && !stridedPointwiseByGemm(g)) {
+        if (direct(g, images, Pass.BACKWARD_INPUT)) {
             DirectConv.BackwardInput plan = DirectConv.BackwardInput.of(w, wOff, g);
             Parallel.forRange(g.n(), 1, (chunk, lo, hi) -> DirectConv.backwardInput(gy, gyOff, gx, g, lo, hi, plan));
             return;
@@ -286,7 +285,7 @@ public final class ConvKernels {
             return;
         }
         boolean images = overImages(g.n());
-        if (direct(g, images, false)) {
+        if (direct(g, images, Pass.BACKWARD_WEIGHT)) {
             DirectConv.WeightPlan plan = DirectConv.WeightPlan.of(g);
             int chunks = Parallel.chunks(g.n(), 1), size = plan.size(g);
             float[][] partial = PARTIALS.get().take(chunks, size);
