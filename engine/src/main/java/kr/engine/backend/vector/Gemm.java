@@ -33,6 +33,7 @@ public final class Gemm {
     static String defaultTile(boolean wide, int jdk) {
         return wide ? "8x2" : jdk == 17 ? "6x2" : "5x2";
     }
+
     /**
      * Whether full tiles run the packed kernels, whose strides are constants (same bits). Measured per width and JDK
      * (engine/NOTES.md G9, Ice Lake Xeon, sgemm 1024): JDK 17 AVX2 34.8-37.2 ms against 37.7-39.5 strided; JDK 25 AVX2
@@ -152,16 +153,20 @@ public final class Gemm {
         }
     }
 
+    /** The micro-kernel on micro-panels ir of A and jr of B (packed: MR and NR apart), into C at {@code ci}. */
+    private static void micro(int kc, float[] pa, int ir, float[] pb, int jr, float[] c, int ci, int ldc, float alpha, boolean load) {
+        if (PACKED) Kernels.runPacked(TILE, kc, pa, ir * kc, pb, jr * kc, c, ci, ldc, alpha, load);
+        else Kernels.run(TILE, kc, pa, ir * kc, MR, pb, jr * kc, NR, c, ci, ldc, alpha, load);
+    }
+
     /** One MR x NR tile of C; edge tiles go through a scratch tile and only their valid part is written. */
     private static void tile(int kc, float[] pa, int ir, float[] pb, int jr, int mr, int nr, float[] c, int ci, int ldc, float alpha, boolean load,
             float[] tile) {
         if (mr == MR && nr == NR) {
-            if (PACKED) Kernels.runPacked(TILE, kc, pa, ir * kc, pb, jr * kc, c, ci, ldc, alpha, load);
-            else Kernels.run(TILE, kc, pa, ir * kc, MR, pb, jr * kc, NR, c, ci, ldc, alpha, load);
+            micro(kc, pa, ir, pb, jr, c, ci, ldc, alpha, load);
             return;
         }
-        if (PACKED) Kernels.runPacked(TILE, kc, pa, ir * kc, pb, jr * kc, tile, 0, NR, alpha, false);
-        else Kernels.run(TILE, kc, pa, ir * kc, MR, pb, jr * kc, NR, tile, 0, NR, alpha, false);
+        micro(kc, pa, ir, pb, jr, tile, 0, NR, alpha, false);
         for (int i = 0; i < mr; i++)
             for (int j = 0; j < nr; j++) {
                 float t = tile[i * NR + j];
