@@ -248,6 +248,16 @@ public final class Probe {
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
+    /** {@code r} with each call in a step of one StepArena, as kr train runs its steps (outputs reused, as PyTorch's caching allocator does). */
+    static Runnable inSteps(Runnable r) {
+        StepArena arena = StepArena.forTraining();
+        return () -> {
+            try (var s = arena.step()) {
+                r.run();
+            }
+        };
+    }
+
     static ProbeWorkload.Timed timed(Runnable r, double flop, String check) {
         return new ProbeWorkload.Timed() {
             @Override
@@ -304,12 +314,7 @@ public final class Probe {
             Workloads.verifyConv(c, pass);
             Workloads.ConvData d = Workloads.ConvData.random(c, 3);
             Workloads.verifyConvAtBatch(d, pass);
-            StepArena arena = new StepArena(); // outputs reused rep after rep, as in training (and PyTorch's caching allocator)
-            return timed(() -> {
-                try (var s = arena.step()) {
-                    d.run(Workloads.VECTOR, pass);
-                }
-            }, c.flop(),
+            return timed(inSteps(() -> d.run(Workloads.VECTOR, pass)), c.flop(),
                     "vs the float64 scalar backend: batch 2, and the timed batch (" + (pass == Workloads.Pass.BACKWARD_WEIGHT ? "all of it" : "first and last image") + ")");
         }
     }
@@ -331,13 +336,10 @@ public final class Probe {
                 if (data.indexOf(d) == data.stream().map(Workloads.ConvData::conv).toList().indexOf(d.conv()))
                     for (Workloads.Pass p : List.of(Workloads.Pass.FORWARD, Workloads.Pass.BACKWARD_INPUT)) Workloads.verifyConvAtBatch(d, p);
             double flop = 3 * convs.stream().mapToDouble(Workloads.Conv::flop).sum();
-            StepArena arena = new StepArena();
-            return timed(() -> {
-                try (var s = arena.step()) {
-                    for (Workloads.ConvData d : data)
-                        for (Workloads.Pass p : Workloads.Pass.values()) d.run(Workloads.VECTOR, p);
-                }
-            }, flop, "every distinct layer and pass vs the float64 scalar backend at batch 2; fwd and bwd-input also at the timed batch");
+            return timed(inSteps(() -> {
+                for (Workloads.ConvData d : data)
+                    for (Workloads.Pass p : Workloads.Pass.values()) d.run(Workloads.VECTOR, p);
+            }), flop, "every distinct layer and pass vs the float64 scalar backend at batch 2; fwd and bwd-input also at the timed batch");
         }
     }
 }

@@ -26,7 +26,7 @@ public final class TrainStep implements ProbeWorkload.Timed {
     private final double flop;
     private final String model;
     private final Models.Summary summary;
-    private final StepArena arena = StepArena.enabled() ? new StepArena() : null;
+    private final StepArena arena = StepArena.forTraining();
 
     /** {@code model} with {@code classes} outputs, batch {@code batch} of 3x32x32 images. */
     public TrainStep(String model, int batch, int classes) {
@@ -49,7 +49,7 @@ public final class TrainStep implements ProbeWorkload.Timed {
 
     @Override
     public void run() {
-        try (var s = arena == null ? null : arena.step()) { // buffers reused step after step, as in kr train
+        try (var s = arena.step()) { // buffers reused step after step, as in kr train
             opt.zeroGrad();
             F.crossEntropy(net.forward(x), y).backward();
             opt.step();

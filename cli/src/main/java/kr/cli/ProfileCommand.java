@@ -81,7 +81,7 @@ final class ProfileCommand implements Callable<Integer> {
         int[] y = new int[batch];
         for (int i = 0; i < batch; i++) y[i] = i % classes;
         double unprofiled = Double.NaN;
-        StepArena arena = StepArena.enabled() ? new StepArena() : null; // as kr train does
+        StepArena arena = StepArena.forTraining(); // as kr train does
         for (int i = 0; i < warmup; i++) {
             long t0 = System.nanoTime();
             step(net, opt, x, y, i, arena, true); // reading the loss waits for a device
@@ -111,7 +111,7 @@ final class ProfileCommand implements Callable<Integer> {
         String report = String.format(Locale.ROOT, "%s, batch %d, %d step(s) after %d warm-up, backend %s: %.1f ms per step profiled (mean)%s%s%n", model, batch,
                 steps, warmup, backend, ms, Double.isInfinite(fastest) ? "" : String.format(Locale.ROOT, ", fastest %.1f ms", fastest),
                 Double.isNaN(unprofiled) ? "" : String.format(Locale.ROOT, "; fastest unprofiled warm-up step %.1f ms", unprofiled))
-                + machine + (arena == null ? "" : String.format(Locale.ROOT, "step arena: %.1f MiB of kernel outputs reused step after step (-Dkr.arena=false turns it off)%n",
+                + machine + (!StepArena.enabled() ? "" : String.format(Locale.ROOT, "step arena: %.1f MiB of kernel outputs reused step after step (-Dkr.arena=false turns it off)%n",
                         arena.heldBytes() / 1048576.0))
                 + p.peakSummary() + "\n" + p.table() + "\n" + p.shapeTable(top) + "\n" + p.layerTable();
         main.out.print(report);
@@ -126,7 +126,7 @@ final class ProfileCommand implements Callable<Integer> {
 
     /** One training step, its phases named for the trace (autograd names "backward" itself); its loss when {@code read}, else NaN. */
     private static double step(Classifier net, SGD opt, Tensor x, int[] y, int n, StepArena arena, boolean read) {
-        try (var a = arena == null ? null : arena.step(); var s = Trace.step(n)) {
+        try (var a = arena.step(); var s = Trace.step(n)) {
             Tensor loss;
             try (var f = Trace.phase("forward")) {
                 loss = F.crossEntropy(net.forward(x), y);

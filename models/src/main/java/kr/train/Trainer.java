@@ -51,8 +51,8 @@ public final class Trainer {
     private final Loader train, test;
     private final Path out;
     private final Device device;
-    /** CPU buffers reused step after step (null with -Dkr.arena=false). */
-    private final StepArena arena = StepArena.enabled() ? new StepArena() : null;
+    /** CPU buffers reused step after step. */
+    private final StepArena arena = StepArena.forTraining();
     private Objective objective;
     private final List<StepHook> hooks = new ArrayList<>();
     private Progress progress = Progress.off();
@@ -269,8 +269,7 @@ public final class Trainer {
                     long t0 = System.nanoTime();
                     double lr;
                     boolean checkpoint;
-                    StepArena.Step arenaStep = arena == null ? null : arena.step();
-                    try {
+                    try (var arenaStep = arena.step()) { // the step's activations and gradients are dead after it
                         Batch b = it.next();
                         lr = schedule.at(st.epoch + st.step / (double) steps);
                         if (st.step == 0) st.partial.lr = lr;
@@ -304,8 +303,6 @@ public final class Trainer {
                         st.partial.trainSeconds += dt;
                         if (++sessionSteps > ETA_WARMUP_STEPS) sessionSeconds += dt; // the first steps include the JIT's warm-up
                         if (r != null) for (StepHook h : hooks) h.afterStep(ctx, r);
-                    } finally {
-                        if (arenaStep != null) arenaStep.close(); // the step's activations and gradients are dead from here
                     }
                     if (checkpoint) saveLast();
                     double perStep = sessionSteps >= 2 * ETA_WARMUP_STEPS ? sessionSeconds / (sessionSteps - ETA_WARMUP_STEPS) : Double.NaN; // no ETA yet

@@ -21,7 +21,7 @@ import java.util.Map;
  * {@code Tensor} factories are never drawn from the arena.
  *
  * <pre>{@code
- * StepArena arena = new StepArena();
+ * StepArena arena = StepArena.forTraining();
  * for (int step = 0; step < steps; step++) {
  *     try (var s = arena.step()) {
  *         opt.zeroGrad();
@@ -71,9 +71,17 @@ public final class StepArena {
         return new StepArena(Runtime.getRuntime().maxMemory() / 4, true);
     }
 
-    /** Whether training loops use an arena ({@code -Dkr.arena=false} turns it off, e.g. to compare). */
+    /** Whether training loops reuse buffers ({@code -Dkr.arena=false} turns it off, e.g. to compare). */
     public static boolean enabled() {
         return !"false".equals(System.getProperty("kr.arena"));
+    }
+
+    /**
+     * The arena of a training loop ({@code kr train}, {@code kr profile}, the benchmarks): a quarter of the heap, or,
+     * with {@code -Dkr.arena=false}, none, so that its steps allocate every output anew as without an arena.
+     */
+    public static StepArena forTraining() {
+        return new StepArena(enabled() ? Runtime.getRuntime().maxMemory() / 4 : 0);
     }
 
     /** Opens a step on this thread; its outputs go back to the arena when it closes. Steps do not nest. */
